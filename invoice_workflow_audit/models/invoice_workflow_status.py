@@ -1,0 +1,213 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import api, fields, models, tools
+from odoo.exceptions import UserError, ValidationError
+
+# Each status belongs to one of four fixed groups. The group gives the status its
+# colour everywhere it shows and its accounting meaning (see
+# account.move._workflow_accounting_group).
+STATUS_GROUPS = [
+    ("new", "New"),
+    ("in_progress", "In progress"),
+    ("paid", "Paid"),
+    ("cancelled", "Cancelled"),
+]
+
+# Colour index of Odoo's colour picker (kanban, many2one badges) per group.
+GROUP_COLORS = {"new": 4, "in_progress": 2, "paid": 10, "cancelled": 1}
+
+
+class InvoiceWorkflowStatus(models.Model):
+    _name = "invoice.workflow.status"
+    _description = "Invoice Workflow Status"
+    _order = "sequence, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    group = fields.Selection(
+        STATUS_GROUPS,
+        required=True,
+        default="in_progress",
+        help="Decides the colour of the status and its accounting meaning: "
+        "New = draft, In progress = posted and not paid, Paid = fully paid, "
+        "Cancelled = cancelled. Posting, payment, cancellation and reset to draft "
+        "move a document to the first status of the matching group.",
+    )
+    color = fields.Integer(compute="_compute_color")
+    description = fields.Text(translate=True, help="What this status means for the people who use it.")
+    time_limit_hours = fields.Float(
+        string="Time Limit (hours)",
+        help="How long a document may stay in this status. Past it, the document is "
+        "marked overdue and its responsible gets a to-do activity. 0 means no limit.",
+    )
+    require_comment = fields.Boolean(
+        string="Comment Required",
+        help="Moving a document into this status requires a comment, which is posted in its chatter.",
+    )
+    group_ids = fields.Many2many(
+        "res.groups",
+        "invoice_workflow_status_res_groups_rel",
+        "status_id",
+        "group_id",
+        string="Available To",
+        help="Only members of these groups see documents in this status and may move "
+        "documents into it. Leave empty for everyone.",
+    )
+    next_status_ids = fields.Many2many(
+        "invoice.workflow.status",
+        "invoice_workflow_status_transition_rel",
+        "from_status_id",
+        "to_status_id",
+        string="May Move To",
+        check_company=True,
+        help="The statuses a document in this status may be moved to by hand.",
+    )
+    previous_status_ids = fields.Many2many(
+        "invoice.workflow.status",
+        "invoice_workflow_status_transition_rel",
+        "to_status_id",
+        "from_status_id",
+        string="May Come From",
+        check_company=True,
+        help="The statuses from which a document may be moved to this one. "
+        "On an existing status, edit this from the other statuses (their "
+        "'May Move To'), so that a sequence configured there is not broken here.",
+    )
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company",
+        help="Leave empty to share the status between all companies.",
+    )
+    move_count = fields.Integer(string="Documents", compute="_compute_move_count")
+
+    @api.depends("group")
+    def _compute_color(self):
+        for status in self:
+            status.color = GROUP_COLORS.get(status.group, 0)
+
+    def _compute_move_count(self):
+        counts = dict(
+            self.env["account.move"]._read_group(
+                [("workflow_status_id", "in", self.ids)],
+                ["workflow_status_id"],
+                ["__count"],
+            )
+        )
+        for status in self:
+            status.move_count = counts.get(status, 0)
+
+    @api.constrains("time_limit_hours")
+    def _check_time_limit_hours(self):
+        if any(status.time_limit_hours < 0 for status in self):
+            raise ValidationError(self.env._("The time limit of a status cannot be negative."))
+
+    @api.constrains("next_status_ids")
+    def _check_next_status_ids(self):
+        for status in self:
+            if status in status.next_status_ids:
+                raise ValidationError(
+                    self.env._("Status %(name)s cannot be a transition to itself.", name=status.display_name)
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        statuses = super().create(vals_list)
+        self._clear_access_caches()
+        return statuses
+
+    def write(self, vals):
+        if "previous_status_ids" in vals and self.ids:
+            raise UserError(
+                self.env._(
+                    "The statuses a document may come from are edited on those statuses "
+                    "('May Move To'), not here: changing them here could break a sequence "
+                    "configured on another status."
+                )
+            )
+        result = super().write(vals)
+        if {"group_ids", "active", "company_id"} & vals.keys():
+            self._clear_access_caches()
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        counts = self.with_context(active_test=False)._read_group_moves_per_status()
+        for status in self:
+            if counts.get(status.id):
+                raise UserError(
+                    self.env._(
+                        "Status %(name)s cannot be deleted: %(count)s document(s) are in it. "
+                        "Move them to another status first (Invoicing > Customers > Invoices, "
+                        "filter Workflow Status = %(name)s), or archive the status instead.",
+                        name=status.display_name,
+                        count=counts[status.id],
+                    )
+                )
+
+    def unlink(self):
+        result = super().unlink()
+        self._clear_access_caches()
+        return result
+
+    def _read_group_moves_per_status(self):
+        # sudo: the check must count the documents the current user cannot see too
+        groups = (
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [("workflow_status_id", "in", self.ids)],
+                ["workflow_status_id"],
+                ["__count"],
+            )
+        )
+        return {status.id: count for status, count in groups}
+
+    def _clear_access_caches(self):
+        # The record rules on account.move read the statuses hidden from the user
+        # (ir.rule._eval_context); their computed domains are cached per user.
+        self.env.registry.clear_cache()
+
+    @api.model
+    def _get_hidden_status_ids(self):
+        """Statuses whose documents the current user may not see: statuses
+        restricted to groups the user is not a member of."""
+        return self._hidden_status_ids_for_groups(frozenset(self.env.user._get_group_ids()))
+
+    @api.model
+    @tools.ormcache("user_group_ids")
+    def _hidden_status_ids_for_groups(self, user_group_ids):
+        # Cached per set of groups; cleared with the registry cache whenever a
+        # status changes its groups, is archived or deleted (_clear_access_caches).
+        restricted = self.sudo().with_context(active_test=False).search([("group_ids", "!=", False)])
+        return tuple(status.id for status in restricted if not set(status.group_ids.ids) & user_group_ids)
+
+    def _is_available_to_user(self, user=None):
+        self.ensure_one()
+        user = user or self.env.user
+        return not self.group_ids or bool(self.group_ids & user.groups_id)
+
+    @api.model
+    def _get_first_status(self, group, company):
+        """The first status (by sequence) of ``group`` usable for ``company``."""
+        return (
+            self.sudo()
+            .search(
+                [("group", "=", group), ("company_id", "in", [company.id, False])],
+                order="sequence, id",
+                limit=1,
+            )
+            .sudo(False)
+        )
+
+    def action_open_moves(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_journal_line")
+        action.update(
+            {
+                "name": self.env._("Documents in %(status)s", status=self.display_name),
+                "domain": [("workflow_status_id", "=", self.id)],
+                "context": {"default_move_type": "out_invoice"},
+                "views": [(False, "list"), (False, "form")],
+            }
+        )
+        return action

@@ -1,0 +1,71 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import Command
+from odoo.tests import new_test_user
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+class WorkflowStatusCommon(AccountTestInvoicingCommon):
+    @classmethod
+    def default_env_context(cls):
+        # Tracking stays on: the chatter is part of what is tested.
+        return {"mail_create_nosubscribe": True, "no_reset_password": True}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The accountant running the tests also configures the statuses.
+        cls.env.user.groups_id |= cls.env.ref("invoice_workflow_audit.group_invoice_workflow_manager")
+        Status = cls.env["invoice.workflow.status"]
+        cls.status_new = cls.env.ref("invoice_workflow_audit.status_new")
+        cls.status_in_progress = cls.env.ref("invoice_workflow_audit.status_in_progress")
+        cls.status_paid = cls.env.ref("invoice_workflow_audit.status_paid")
+        cls.status_cancelled = cls.env.ref("invoice_workflow_audit.status_cancelled")
+        # A company's own statuses inside the "In progress" group.
+        cls.status_sent = Status.create(
+            {"name": "Sent", "group": "in_progress", "sequence": 21, "time_limit_hours": 48}
+        )
+        cls.status_disputed = Status.create(
+            {"name": "Disputed", "group": "in_progress", "sequence": 22, "require_comment": True}
+        )
+        cls.status_in_progress.next_status_ids = [
+            Command.link(cls.status_sent.id),
+            Command.link(cls.status_disputed.id),
+        ]
+        cls.status_sent.next_status_ids = [
+            Command.set([cls.status_disputed.id, cls.status_in_progress.id, cls.status_cancelled.id])
+        ]
+        cls.status_disputed.next_status_ids = [Command.set([cls.status_sent.id, cls.status_cancelled.id])]
+
+        company = cls.company_data["company"]
+        cls.invoice_user = new_test_user(
+            cls.env,
+            login="iwa_invoice_user",
+            groups="account.group_account_invoice",
+            company_id=company.id,
+            company_ids=[company.id],
+        )
+        cls.status_manager = new_test_user(
+            cls.env,
+            login="iwa_status_manager",
+            groups="invoice_workflow_audit.group_invoice_workflow_manager,account.group_account_manager",
+            company_id=company.id,
+            company_ids=[company.id],
+        )
+
+    @classmethod
+    def _posted_invoice(cls, **kwargs):
+        return cls.init_invoice("out_invoice", products=cls.product_a, post=True, **kwargs)
+
+    @classmethod
+    def _draft_invoice(cls, move_type="out_invoice", **kwargs):
+        return cls.init_invoice(move_type, products=cls.product_a, **kwargs)
+
+    def _status_messages(self, move):
+        """The chatter messages of ``move`` that track a status change, newest first."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # tracking messages are written at commit time
+        move.invalidate_recordset(["message_ids"])
+        return move.message_ids.filtered(
+            lambda m: "workflow_status_id" in m.tracking_value_ids.field_id.mapped("name")
+        )

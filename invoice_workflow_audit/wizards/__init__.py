@@ -1,0 +1,1 @@
+from . import invoice_workflow_status_change
