@@ -59,7 +59,6 @@ class InvoiceWorkflowStatus(models.Model):
         "from_status_id",
         "to_status_id",
         string="May Move To",
-        check_company=True,
         help="The statuses a document in this status may be moved to by hand.",
     )
     previous_status_ids = fields.Many2many(
@@ -68,7 +67,6 @@ class InvoiceWorkflowStatus(models.Model):
         "to_status_id",
         "from_status_id",
         string="May Come From",
-        check_company=True,
         help="The statuses from which a document may be moved to this one. "
         "On an existing status, edit this from the other statuses (their "
         "'May Move To'), so that a sequence configured there is not broken here.",
@@ -124,10 +122,30 @@ class InvoiceWorkflowStatus(models.Model):
                     "configured on another status."
                 )
             )
+        if {"group", "company_id"} & vals.keys():
+            self._check_meaning_change_unused(vals)
         result = super().write(vals)
         if {"group_ids", "active", "company_id"} & vals.keys():
             self._clear_access_caches()
         return result
+
+    def _check_meaning_change_unused(self, vals):
+        # The group is the accounting meaning of the documents in the status, and
+        # the company theirs: changing either under them would make them lie.
+        counts = self._read_group_moves_per_status()
+        for status in self:
+            changed = ("group" in vals and vals["group"] != status.group) or (
+                "company_id" in vals and vals["company_id"] != status.company_id.id
+            )
+            if changed and counts.get(status.id):
+                raise UserError(
+                    self.env._(
+                        "The group and the company of status %(name)s cannot change while "
+                        "%(count)s document(s) are in it. Create a new status instead.",
+                        name=status.display_name,
+                        count=counts[status.id],
+                    )
+                )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):

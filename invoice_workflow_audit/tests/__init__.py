@@ -1,1 +1,5 @@
 from . import test_workflow_status
+from . import test_workflow_status_access
+from . import test_workflow_status_config
+from . import test_workflow_status_rpc
+from . import test_workflow_status_tour

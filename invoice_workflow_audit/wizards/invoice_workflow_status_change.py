@@ -7,7 +7,7 @@ class InvoiceWorkflowStatusChange(models.TransientModel):
     _name = "invoice.workflow.status.change"
     _description = "Change the Workflow Status of Invoices"
 
-    move_ids = fields.Many2many("account.move", required=True)
+    move_ids = fields.Many2many("account.move", string="Documents", required=True)
     current_status_id = fields.Many2one(
         "invoice.workflow.status",
         compute="_compute_current_status_id",

@@ -1,0 +1,50 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo.tests import JsonRpcException, tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+
+from .common import WorkflowStatusCommon
+
+
+@tagged("post_install", "-at_install")
+class TestWorkflowStatusRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
+    """The rules hold for a client that talks to the server directly."""
+
+    def _call(self, model, method, *args, **kwargs):
+        return self.make_jsonrpc_request(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        )
+
+    def test_rpc_write_and_read_follow_the_rules(self):
+        invoice = self._posted_invoice()
+        hidden = self._posted_invoice()
+        hidden.action_set_workflow_status(self.status_sent)
+        self.status_sent.group_ids = self.env.ref("account.group_account_manager")
+        self.authenticate(self.invoice_user.login, self.invoice_user.login)
+
+        # A required comment cannot be skipped by writing the field.
+        with self.assertRaisesRegex(JsonRpcException, "odoo.exceptions.UserError"):
+            self._call("account.move", "write", invoice.ids, {"workflow_status_id": self.status_disputed.id})
+        # Nor a status reserved to other groups.
+        with self.assertRaisesRegex(JsonRpcException, "odoo.exceptions.UserError"):
+            self._call("account.move", "action_set_workflow_status", invoice.ids, self.status_sent.id)
+        self.assertEqual(invoice.workflow_status_id, self.status_in_progress)
+
+        # Documents in a reserved status are neither listed nor readable.
+        found = self._call(
+            "account.move", "search_read", [("id", "in", (invoice + hidden).ids)], fields=["name"]
+        )
+        self.assertEqual([row["id"] for row in found], invoice.ids)
+        with self.assertRaisesRegex(JsonRpcException, "odoo.exceptions.AccessError"):
+            self._call("account.move", "read", hidden.ids, ["name"])
+
+        # The one allowed path works, with its comment.
+        self._call(
+            "account.move",
+            "action_set_workflow_status",
+            invoice.ids,
+            self.status_disputed.id,
+            comment="Wrong VAT",
+        )
+        self.assertEqual(invoice.workflow_status_id, self.status_disputed)
