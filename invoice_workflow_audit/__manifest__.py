@@ -19,6 +19,8 @@
         "views/invoice_workflow_status_views.xml",
         "wizards/invoice_workflow_status_change_views.xml",
         "views/account_move_views.xml",
+        "views/invoice_activity_log_views.xml",
+        "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
     "demo": [

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
 from .invoice_workflow_status import STATUS_GROUPS
@@ -66,6 +66,19 @@ class AccountMove(models.Model):
         copy=False,
         help="Technical: the responsible got the to-do activity for the current overdue status.",
     )
+
+    def init(self):
+        result = super().init()
+        # Invoice lists filter on type and company; with a status restricted to
+        # some groups, the record rule adds the status. This index answers the
+        # whole filter, counts included, without reading the table.
+        tools.create_index(
+            self.env.cr,
+            "account_move_workflow_list_index",
+            self._table,
+            ["move_type", "company_id", "workflow_status_id"],
+        )
+        return result
 
     # ------------------------------------------------------------------
     # Computes
@@ -161,7 +174,20 @@ class AccountMove(models.Model):
             for move, is_explicit in zip(moves, explicit, strict=True):
                 if is_explicit:
                     move._check_workflow_status_on_create()
+        documents = moves.filtered(lambda move: move.move_type in WORKFLOW_MOVE_TYPES)
+        if documents:
+            self.env["invoice.activity.log"]._log_action(documents, "document_created")
         return moves
+
+    def unlink(self):
+        documents = self.filtered(lambda move: move.move_type in WORKFLOW_MOVE_TYPES)
+        if documents:
+            # Names are taken now: the log keeps them after the documents are gone.
+            names = {move.id: move.display_name for move in documents}
+            self.env["invoice.activity.log"]._log_action(
+                documents, "document_deleted", self.env._("Deleted"), names=names
+            )
+        return super().unlink()
 
     def _check_workflow_status_on_create(self):
         self.ensure_one()
@@ -372,6 +398,53 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
     # Chatter
     # ------------------------------------------------------------------
+
+    def _message_track(self, fields_iter, initial_values_dict):
+        # Field tracking already wrote the chatter; the central log takes the
+        # same changes, values included, without reading anything again.
+        tracking = super()._message_track(fields_iter, initial_values_dict)
+        Log = self.env["invoice.activity.log"]
+        for move in self:
+            changes = tracking.get(move.id, (None, None))[0]
+            if not changes or move.move_type not in WORKFLOW_MOVE_TYPES:
+                continue
+            initial = initial_values_dict.get(move.id) or {}
+            for action_type, fnames in move._activity_log_actions(set(changes), initial):
+                Log._log_action(move, action_type, move._activity_log_describe(fnames, initial))
+        return tracking
+
+    def _activity_log_actions(self, changes, initial):
+        """Split tracked changes into (action type, changed fields) pairs."""
+        actions = []
+        if "state" in changes:
+            action = {"posted": "document_posted", "draft": "document_reset", "cancel": "document_cancelled"}
+            actions.append((action.get(self.state, "document_modified"), ["state"]))
+        if "workflow_status_id" in changes:
+            actions.append(("status_changed", ["workflow_status_id"]))
+        others = sorted(changes - {"state", "workflow_status_id"})
+        if others:
+            actions.append(("document_modified", others))
+        return actions
+
+    def _activity_log_describe(self, fnames, initial):
+        parts = []
+        for fname in fnames:
+            field = self._fields[fname]
+            parts.append(
+                f"{field._description_string(self.env)}: "
+                f"{self._activity_log_format(field, initial.get(fname))} → "
+                f"{self._activity_log_format(field, self[fname])}"
+            )
+        return "\n".join(parts)
+
+    def _activity_log_format(self, field, value):
+        if field.type in ("many2one", "many2many", "one2many"):
+            return ", ".join(value.mapped("display_name")) if value else "-"
+        if field.type == "selection":
+            return dict(field._description_selection(self.env)).get(value, value or "-")
+        if value in (False, None, ""):
+            return "-"
+        return str(value)
 
     def _track_get_default_log_message(self, tracked_fields):
         # A status change nobody asked for by hand comes from an accounting event.

@@ -111,6 +111,7 @@ class InvoiceWorkflowStatus(models.Model):
     def create(self, vals_list):
         statuses = super().create(vals_list)
         self._clear_access_caches()
+        self.env["invoice.activity.log"]._log_action(statuses, "status_config_created")
         return statuses
 
     def write(self, vals):
@@ -127,6 +128,11 @@ class InvoiceWorkflowStatus(models.Model):
         result = super().write(vals)
         if {"group_ids", "active", "company_id"} & vals.keys():
             self._clear_access_caches()
+        self.env["invoice.activity.log"]._log_action(
+            self,
+            "status_config_modified",
+            ", ".join(self._fields[fname]._description_string(self.env) for fname in sorted(vals)),
+        )
         return result
 
     def _check_meaning_change_unused(self, vals):
@@ -163,6 +169,8 @@ class InvoiceWorkflowStatus(models.Model):
                 )
 
     def unlink(self):
+        names = {status.id: status.display_name for status in self}
+        self.env["invoice.activity.log"]._log_action(self, "status_config_deleted", names=names)
         result = super().unlink()
         self._clear_access_caches()
         return result

@@ -1,3 +1,4 @@
+from . import test_activity_log
 from . import test_workflow_status
 from . import test_workflow_status_access
 from . import test_workflow_status_config

@@ -1,0 +1,230 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import psycopg2
+
+from odoo import SUPERUSER_ID, api
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL, mute_logger
+
+from .common import WorkflowStatusCommon
+
+
+@tagged("post_install", "-at_install")
+class TestActivityLog(WorkflowStatusCommon):
+    """The central activity history: one path, append-only, chained."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        cls.owner = new_test_user(
+            cls.env,
+            login="iwa_owner",
+            groups="invoice_workflow_audit.group_account_owner",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
+        cls.administrator = new_test_user(
+            cls.env,
+            login="iwa_admin",
+            groups="base.group_system,account.group_account_manager",
+            company_id=cls.company.id,
+            company_ids=[cls.company.id],
+        )
+        cls.company.with_user(cls.owner).activity_log_enabled = True
+
+    def _rows(self, **domain):
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # rows are appended at commit time
+        Log = self.env["invoice.activity.log"].sudo()
+        return Log.search([(key, "=", value) for key, value in domain.items()], order="id")
+
+    def test_document_lifecycle_is_logged_with_user_and_detail(self):
+        invoice = self._draft_invoice()
+        name_at_creation = invoice.display_name
+        self._rows()
+        invoice.with_user(self.invoice_user).write({"ref": "PO-42"})
+        invoice.with_user(self.invoice_user).action_post()
+        created = self._rows(res_model="account.move", res_id=invoice.id, action_type="document_created")
+        self.assertEqual(len(created), 1)
+        self.assertEqual(created.company_id, self.company)
+        # The name the document had when the action happened.
+        self.assertEqual(created.document_name, name_at_creation)
+        self.assertFalse(created.ip_address, "no HTTP request: no address")
+        modified = self._rows(res_id=invoice.id, action_type="document_modified")
+        self.assertEqual(modified.user_id, self.invoice_user)
+        self.assertIn("PO-42", modified[0].description)
+        posted = self._rows(res_id=invoice.id, action_type="document_posted")
+        self.assertEqual(len(posted), 1)
+        status = self._rows(res_id=invoice.id, action_type="status_changed")
+        self.assertIn("New → In progress", status.description)
+
+    def test_deleted_document_keeps_its_name(self):
+        invoice = self._draft_invoice()
+        invoice_id, name = invoice.id, invoice.display_name
+        invoice.unlink()
+        deleted = self._rows(res_id=invoice_id, action_type="document_deleted")
+        self.assertEqual(deleted.document_name, name)
+        self.assertEqual(deleted.res_model, "account.move")
+
+    def test_status_configuration_is_logged(self):
+        status = self.env["invoice.workflow.status"].create({"name": "Audited", "group": "in_progress"})
+        status.time_limit_hours = 3
+        status.unlink()
+        actions = self._rows(res_model="invoice.workflow.status", res_id=status.id).mapped("action_type")
+        self.assertEqual(
+            actions, ["status_config_created", "status_config_modified", "status_config_deleted"]
+        )
+
+    def test_disabled_company_writes_nothing_but_chatter_works(self):
+        self.company.with_user(self.owner).activity_log_enabled = False
+        before = len(self._rows())
+        invoice = self._posted_invoice()
+        invoice.action_set_workflow_status(self.status_sent)
+        self.assertEqual(len(self._rows()), before)
+        self.assertTrue(self._status_messages(invoice))
+
+    def test_switching_is_owner_only_and_logged(self):
+        with self.assertRaises(AccessError):
+            self.company.with_user(self.administrator).activity_log_enabled = False
+        self.assertTrue(self.company.activity_log_enabled)
+        self.company.with_user(self.owner).activity_log_enabled = False
+        self.company.with_user(self.owner).activity_log_enabled = True
+        actions = self._rows(res_model="res.company", res_id=self.company.id).mapped("action_type")
+        self.assertEqual(actions[-2:], ["log_disabled", "log_enabled"])
+
+    def test_only_the_owner_reads_and_nobody_writes(self):
+        self._draft_invoice()
+        row = self._rows()[:1]
+        self.assertTrue(row.with_user(self.owner).read(["description"]))
+        for user in (self.administrator, self.invoice_user, self.status_manager):
+            with self.assertRaises(AccessError):
+                row.with_user(user).read(["description"])
+        for user in (self.owner, self.administrator):
+            with self.assertRaises(AccessError):
+                row.with_user(user).write({"description": "forged"})
+            with self.assertRaises(AccessError):
+                row.with_user(user).unlink()
+            with self.assertRaises(AccessError):
+                self.env["invoice.activity.log"].with_user(user).create({"action_type": "document_created"})
+        # Not even with superuser rights.
+        with self.assertRaises(AccessError):
+            row.sudo().write({"description": "forged"})
+        with self.assertRaises(AccessError):
+            row.sudo().unlink()
+        self.assertTrue(row.exists())
+
+    def test_verify_integrity_detects_sql_tampering(self):
+        for _i in range(3):
+            self._posted_invoice()
+        rows = self._rows(company_id=self.company.id)
+        self.assertGreaterEqual(len(rows), 4)
+        Log = self.env["invoice.activity.log"].with_user(self.owner)
+        self.assertEqual(Log._verify_integrity(self.company), (True, len(rows)))
+        result = Log.action_verify_integrity()
+        self.assertEqual(result["params"]["type"], "success")
+        with self.assertRaises(AccessError):
+            Log.with_user(self.administrator).action_verify_integrity()
+
+        target = rows[len(rows) // 2]
+        self.env.cr.execute(
+            SQL("UPDATE invoice_activity_log SET description = 'forged' WHERE id = %s", target.id)
+        )
+        self.assertEqual(Log._verify_integrity(self.company), (False, target.id))
+        result = Log.action_verify_integrity()
+        self.assertEqual(result["params"]["type"], "danger")
+        self.assertIn(f"#{target.id}", result["params"]["message"])
+
+    def test_verify_integrity_detects_removed_rows(self):
+        self._posted_invoice()
+        rows = self._rows(company_id=self.company.id)
+        self.env.cr.execute(SQL("DELETE FROM invoice_activity_log WHERE id = %s", rows[-1].id))
+        self.assertEqual(self.env["invoice.activity.log"]._verify_integrity(self.company), (False, None))
+
+
+@tagged("post_install", "-at_install")
+class TestActivityLogConcurrency(WorkflowStatusCommon):
+    """Two transactions appending to one company's chain never fork it."""
+
+    def test_concurrent_appenders(self):
+        registry = self.registry
+        # Two real transactions besides the test's own, on the main company's
+        # chain (committed data); what they add is removed afterwards.
+        company = self.env.ref("base.main_company")
+        marker = "iwa concurrency test"
+
+        def row(label):
+            return {
+                "date": "2026-01-01 00:00:00",
+                "user_id": SUPERUSER_ID,
+                "company_id": company.id,
+                "action_type": "document_modified",
+                "description": f"{marker}: {label}",
+            }
+
+        def append(cr, label):
+            api.Environment(cr, SUPERUSER_ID, {})["invoice.activity.log"]._append_rows(
+                company.id, [row(label)]
+            )
+
+        with registry.cursor() as cr:
+            cr.execute(
+                SQL("SELECT last_hash FROM invoice_activity_log_chain WHERE company_id = %s", company.id)
+            )
+            head = cr.fetchone()
+
+        def cleanup():
+            with registry.cursor() as cr:
+                cr.execute(SQL("DELETE FROM invoice_activity_log WHERE description LIKE %s", f"{marker}%"))
+                if head:
+                    cr.execute(
+                        SQL(
+                            "UPDATE invoice_activity_log_chain SET last_hash = %s WHERE company_id = %s",
+                            head[0],
+                            company.id,
+                        )
+                    )
+                else:
+                    cr.execute(
+                        SQL("DELETE FROM invoice_activity_log_chain WHERE company_id = %s", company.id)
+                    )
+
+        self.addCleanup(cleanup)
+
+        cr1 = registry.cursor()
+        cr2 = registry.cursor()
+        try:
+            # Both transactions start before either appends.
+            cr1.execute("SELECT 1")
+            cr2.execute("SELECT 1")
+            append(cr1, "first")
+            cr1.commit()
+            # The second appender saw the chain as it was before the first
+            # commit: it must fail rather than fork the chain.
+            with self.assertRaises(psycopg2.errors.SerializationFailure), mute_logger("odoo.sql_db"):
+                append(cr2, "second")
+            cr2.rollback()
+            # Retried, as Odoo retries a request on a serialization failure.
+            append(cr2, "second")
+            cr2.commit()
+        finally:
+            cr1.close()
+            cr2.close()
+
+        with registry.cursor() as cr:
+            cr.execute(
+                SQL(
+                    "SELECT description, hash FROM invoice_activity_log "
+                    "WHERE description LIKE %s ORDER BY id",
+                    f"{marker}%",
+                )
+            )
+            (first, first_hash), (second, second_hash) = cr.fetchall()
+            self.assertEqual((first, second), (f"{marker}: first", f"{marker}: second"))
+            Log = api.Environment(cr, SUPERUSER_ID, {})["invoice.activity.log"]
+            # The second row is chained to the first, not to what it saw first.
+            self.assertEqual(second_hash, Log._compute_hash(first_hash, row("second")))
+            cr.execute(
+                SQL("SELECT last_hash FROM invoice_activity_log_chain WHERE company_id = %s", company.id)
+            )
+            self.assertEqual(cr.fetchone()[0], second_hash)
