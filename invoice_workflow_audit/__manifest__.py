@@ -16,6 +16,7 @@
         "data/mail_message_subtype_data.xml",
         "data/invoice_workflow_status_data.xml",
         "data/ir_cron_data.xml",
+        "data/mail_template_data.xml",
         "views/invoice_workflow_status_views.xml",
         "wizards/invoice_workflow_status_change_views.xml",
         "views/account_move_views.xml",

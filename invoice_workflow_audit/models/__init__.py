@@ -4,3 +4,6 @@ from . import account_move
 from . import ir_rule
 from . import res_company
 from . import res_config_settings
+from . import account_move_send
+from . import ir_actions_report
+from . import mail_notification

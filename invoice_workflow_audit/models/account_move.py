@@ -15,6 +15,12 @@ WORKFLOW_MOVE_TYPES = ("out_invoice", "out_refund", "in_invoice", "in_refund")
 # Payment states that leave nothing to pay: the "Paid" group.
 SETTLED_PAYMENT_STATES = ("paid", "in_payment", "reversed", "invoicing_legacy")
 
+# Counter, first date and last date of each kind of stamped action.
+AUDIT_STAMP_FIELDS = {
+    "print": ("audit_print_count", "audit_first_printed_date", "audit_last_printed_date"),
+    "send": ("audit_send_count", "audit_first_sent_date", "audit_last_sent_date"),
+}
+
 # Context key set by action_set_workflow_status once its checks passed, so that
 # write() lets the status through instead of checking it again.
 CHECKED_KEY = "invoice_workflow_status_checked"
@@ -66,6 +72,23 @@ class AccountMove(models.Model):
         copy=False,
         help="Technical: the responsible got the to-do activity for the current overdue status.",
     )
+
+    # Fields that matter for the story of a document, tracked in its chatter
+    # (and so in the activity history) on top of what account tracks.
+    invoice_date = fields.Date(tracking=True)
+    invoice_date_due = fields.Date(tracking=True)
+    invoice_payment_term_id = fields.Many2one(tracking=True)
+    journal_id = fields.Many2one(tracking=True)
+    amount_total = fields.Monetary(tracking=True)
+
+    # Above the chatter: when the document was printed and sent.
+    audit_print_count = fields.Integer(string="Times Printed", copy=False, readonly=True)
+    audit_first_printed_date = fields.Datetime(string="First Printed On", copy=False, readonly=True)
+    audit_last_printed_date = fields.Datetime(string="Last Printed On", copy=False, readonly=True)
+    audit_send_count = fields.Integer(string="Times Sent", copy=False, readonly=True)
+    audit_first_sent_date = fields.Datetime(string="First Sent On", copy=False, readonly=True)
+    audit_last_sent_date = fields.Datetime(string="Last Sent On", copy=False, readonly=True)
+    can_send_payment_reminder = fields.Boolean(compute="_compute_can_send_payment_reminder")
 
     def init(self):
         result = super().init()
@@ -462,6 +485,91 @@ class AccountMove(models.Model):
             "paid": self.env._("fully paid"),
             "cancelled": self.env._("cancelled"),
         }[self._workflow_accounting_group()]
+
+    # ------------------------------------------------------------------
+    # Printing and sending
+    # ------------------------------------------------------------------
+
+    def _audit_stamp(self, kind):
+        """Count one more printing or sending (``kind``), with its first and last date."""
+        count, first, last = AUDIT_STAMP_FIELDS[kind]
+        now = fields.Datetime.now()
+        for move in self.sudo().with_context(tracking_disable=True):
+            move.write({count: move[count] + 1, first: move[first] or now, last: now})
+
+    def _log_printed(self, report_name):
+        documents = self.filtered(lambda move: move.move_type in WORKFLOW_MOVE_TYPES)
+        if not documents:
+            return
+        documents._audit_stamp("print")
+        detail = self.env._("Printed: %(report)s", report=report_name)
+        self.env["invoice.activity.log"]._log_action(
+            documents, "document_printed", detail, chatter_body=Markup("<p>%s</p>") % detail
+        )
+
+    def message_post(self, **kwargs):
+        message = super().message_post(**kwargs)
+        context = self.env.context
+        action_type = (
+            "document_sent"
+            if context.get("invoice_workflow_audit_sending")
+            else "reminder_sent"
+            if context.get("invoice_workflow_audit_reminder")
+            else None
+        )
+        if action_type and message and self.move_type in WORKFLOW_MOVE_TYPES:
+            if action_type == "document_sent":
+                self._audit_stamp("send")
+            recipients = ", ".join(message.partner_ids.mapped("email_formatted")) or "-"
+            self.env["invoice.activity.log"]._log_action(
+                self,
+                action_type,
+                self.env._("Recipients: %(recipients)s", recipients=recipients),
+                send_state="pending",
+                mail_message=message,
+            )
+        return message
+
+    # ------------------------------------------------------------------
+    # Payment reminders
+    # ------------------------------------------------------------------
+
+    @api.depends("move_type", "state", "payment_state", "invoice_date_due")
+    def _compute_can_send_payment_reminder(self):
+        today = fields.Date.context_today(self)
+        for move in self:
+            move.can_send_payment_reminder = (
+                move.move_type == "out_invoice"
+                and move.state == "posted"
+                and move.payment_state in ("not_paid", "partial")
+                and bool(move.invoice_date_due)
+                and move.invoice_date_due < today
+            )
+
+    def action_send_payment_reminder(self):
+        """E-mail the customer a payment reminder; logged with its send status."""
+        late = self.filtered("can_send_payment_reminder")
+        if late != self:
+            raise UserError(
+                self.env._(
+                    "Payment reminders go to posted, unpaid customer invoices past their due date "
+                    "only: %(documents)s.",
+                    documents=", ".join((self - late).mapped("display_name")),
+                )
+            )
+        if missing := late.filtered(lambda move: not move.partner_id.email):
+            raise UserError(
+                self.env._(
+                    "No e-mail address for %(partners)s: add one before sending a reminder.",
+                    partners=", ".join(missing.partner_id.mapped("display_name")),
+                )
+            )
+        late.with_context(invoice_workflow_audit_reminder=True).message_post_with_source(
+            "invoice_workflow_audit.mail_template_payment_reminder",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        return True
 
     # ------------------------------------------------------------------
     # Actions and scheduler

@@ -362,21 +362,22 @@ class InvoiceActivityLog(models.Model):
     @api.model
     def _update_send_state(self, mail_messages, send_state):
         """Follow an e-mail's outcome on the rows of the action that sent it,
-        and append the change to the chain."""
+        and append each change to the chain as its own row."""
+        if not mail_messages:
+            return
         rows = self.sudo().search(
             [("mail_message_id", "in", mail_messages.ids), ("send_state", "!=", send_state)]
         )
         if not rows:
             return
         rows.with_context(_activity_log_send_state=True).write({"send_state": send_state})
-        label = dict(SEND_STATES)[send_state]
+        label = dict(self._fields["send_state"]._description_selection(self.env))[send_state]
         for row in rows:
-            if row.res_model and row.res_id:
-                record = self.env[row.res_model].browse(row.res_id).exists()
-                if record:
-                    self.sudo()._log_action(
-                        record,
-                        "send_state_changed",
-                        self.env._("E-mail %(state)s", state=label),
-                        send_state=send_state,
-                    )
+            record = self.env[row.res_model].browse(row.res_id).exists() if row.res_model else None
+            if record:
+                self.sudo()._log_action(
+                    record,
+                    "send_state_changed",
+                    self.env._("E-mail %(state)s", state=label),
+                    send_state=send_state,
+                )

@@ -1,0 +1,110 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import WorkflowStatusCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDocumentTracking(WorkflowStatusCommon):
+    """The story of an invoice: printing, sending, reminders, send results."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        cls.env.user.groups_id |= cls.env.ref("invoice_workflow_audit.group_account_owner")
+        cls.company.activity_log_enabled = True
+        cls.partner_a.email = "partner_a@example.com"
+
+    def _rows(self, move, action_type):
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        return (
+            self.env["invoice.activity.log"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "account.move"),
+                    ("res_id", "=", move.id),
+                    ("action_type", "=", action_type),
+                ],
+                order="id",
+            )
+        )
+
+    def _messages(self, move):
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        move.invalidate_recordset(["message_ids"])
+        return move.message_ids
+
+    def test_printing_is_counted_logged_and_in_chatter(self):
+        invoice = self._posted_invoice()
+        self.env["ir.actions.report"]._render_qweb_pdf("account.account_invoices", invoice.ids)
+        self.assertEqual(invoice.audit_print_count, 1)
+        self.assertTrue(invoice.audit_first_printed_date)
+        self.assertEqual(invoice.audit_first_printed_date, invoice.audit_last_printed_date)
+        self.assertIn("Printed", self._messages(invoice)[0].body)
+        self.assertEqual(len(self._rows(invoice, "document_printed")), 1)
+
+    def test_sending_logs_recipients_and_follows_the_delivery(self):
+        invoice = self._posted_invoice()
+        wizard = (
+            self.env["account.move.send.wizard"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"sending_methods": ["email"]})
+        )
+        wizard.action_send_and_print()
+        self.assertEqual(invoice.audit_send_count, 1)
+        sent = self._rows(invoice, "document_sent")
+        self.assertEqual(len(sent), 1)
+        self.assertIn("partner_a@example.com", sent.description)
+        self.assertEqual(sent.send_state, "pending")
+        self.assertTrue(sent.mail_message_id)
+        # The e-mail bounces: the row shows it, and the chain records the change.
+        sent.mail_message_id.notification_ids.sudo().write({"notification_status": "bounce"})
+        self.assertEqual(sent.send_state, "bounced")
+        change = self._rows(invoice, "send_state_changed")
+        self.assertEqual(change.send_state, "bounced")
+        self.assertEqual(
+            self.env["invoice.activity.log"]._verify_integrity(self.company)[0],
+            True,
+            "send status is outside the hash",
+        )
+
+    def test_payment_reminder(self):
+        with freeze_time("2026-01-01"):
+            invoice = self._posted_invoice(invoice_date="2026-01-01")
+            with self.assertRaisesRegex(UserError, "past their due date"):
+                invoice.action_send_payment_reminder()
+        with freeze_time("2026-06-01"):
+            invoice.invalidate_recordset(["can_send_payment_reminder"])
+            self.assertTrue(invoice.can_send_payment_reminder)
+            invoice.action_send_payment_reminder()
+            reminder = self._rows(invoice, "reminder_sent")
+            self.assertEqual(len(reminder), 1)
+            self.assertEqual(reminder.send_state, "pending")
+            self.assertIn("Payment reminder", reminder.mail_message_id.subject)
+            self.assertIn(self.partner_a, reminder.mail_message_id.partner_ids)
+
+    def test_reminder_needs_an_email_address(self):
+        with freeze_time("2026-01-01"):
+            invoice = self._posted_invoice(invoice_date="2026-01-01")
+        with freeze_time("2026-06-01"):
+            self.partner_a.email = False
+            invoice.invalidate_recordset(["can_send_payment_reminder"])
+            with self.assertRaisesRegex(UserError, "No e-mail address"):
+                invoice.action_send_payment_reminder()
+            self.assertFalse(self._rows(invoice, "reminder_sent"))
+
+    def test_fields_that_matter_are_tracked(self):
+        invoice = self._draft_invoice()
+        self._messages(invoice)
+        invoice.invoice_date_due = "2030-01-31"
+        tracked = self._messages(invoice)[0].tracking_value_ids.field_id.mapped("name")
+        self.assertIn("invoice_date_due", tracked)
+        modified = self._rows(invoice, "document_modified")
+        self.assertIn("2030-01-31", modified[-1].description)
