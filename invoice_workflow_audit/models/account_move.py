@@ -74,12 +74,13 @@ class AccountMove(models.Model):
     )
 
     # Fields that matter for the story of a document, tracked in its chatter
-    # (and so in the activity history) on top of what account tracks.
+    # (and so in the activity history) on top of what account tracks (partner,
+    # reference, currency, untaxed amount, state...). Not amount_total: its
+    # tracking would add a message to every edit of a journal entry's lines.
     invoice_date = fields.Date(tracking=True)
     invoice_date_due = fields.Date(tracking=True)
     invoice_payment_term_id = fields.Many2one(tracking=True)
     journal_id = fields.Many2one(tracking=True)
-    amount_total = fields.Monetary(tracking=True)
 
     # Above the chatter: when the document was printed and sent.
     audit_print_count = fields.Integer(string="Times Printed", copy=False, readonly=True)

@@ -1,4 +1,5 @@
 from . import test_activity_log
+from . import test_activity_log_tour
 from . import test_document_tracking
 from . import test_workflow_status
 from . import test_workflow_status_access
