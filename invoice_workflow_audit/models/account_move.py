@@ -27,7 +27,8 @@ CHECKED_KEY = "invoice_workflow_status_checked"
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "invoice.activity.log.mixin"]
 
     workflow_status_id = fields.Many2one(
         "invoice.workflow.status",
@@ -449,26 +450,6 @@ class AccountMove(models.Model):
         if others:
             actions.append(("document_modified", others))
         return actions
-
-    def _activity_log_describe(self, fnames, initial):
-        parts = []
-        for fname in fnames:
-            field = self._fields[fname]
-            parts.append(
-                f"{field._description_string(self.env)}: "
-                f"{self._activity_log_format(field, initial.get(fname))} → "
-                f"{self._activity_log_format(field, self[fname])}"
-            )
-        return "\n".join(parts)
-
-    def _activity_log_format(self, field, value):
-        if field.type in ("many2one", "many2many", "one2many"):
-            return ", ".join(value.mapped("display_name")) if value else "-"
-        if field.type == "selection":
-            return dict(field._description_selection(self.env)).get(value, value or "-")
-        if value in (False, None, ""):
-            return "-"
-        return str(value)
 
     def _track_get_default_log_message(self, tracked_fields):
         # A status change nobody asked for by hand comes from an accounting event.

@@ -6,3 +6,4 @@ from . import test_workflow_status_access
 from . import test_workflow_status_config
 from . import test_workflow_status_rpc
 from . import test_workflow_status_tour
+from . import test_payment_tracking

@@ -1,0 +1,146 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from markupsafe import Markup
+
+from odoo import api, models, tools
+
+from .account_move import WORKFLOW_MOVE_TYPES
+
+# The documents a matching pays, when both sides are workflow documents (a
+# credit note against an invoice): the invoice or bill.
+PAID_MOVE_TYPES = ("out_invoice", "in_invoice")
+
+
+class AccountPartialReconcile(models.Model):
+    _inherit = "account.partial.reconcile"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        partials = super().create(vals_list)
+        partials._log_payment_matchings("payment_reconciled", partials._payment_matchings())
+        return partials
+
+    def unlink(self):
+        # What the partials paid is read before they go, and logged once they
+        # are gone: a refused unlink logs nothing.
+        matchings = self._payment_matchings()
+        result = super().unlink()
+        self._log_payment_matchings("payment_unreconciled", matchings)
+        return result
+
+    # ------------------------------------------------------------------
+    # Which payment pays which invoice
+    # ------------------------------------------------------------------
+
+    def _payment_matchings(self):
+        """What each partial pays, as a list of dicts:
+
+        - ``invoice``: the workflow document paid (invoice, credit note, bill, refund);
+        - ``payments``: the payments that pay it (account.payment), possibly empty;
+        - ``document``: the paying journal entry when no payment stands for it
+          (a credit note, a bank statement line), else an empty recordset;
+        - ``amount``: the amount matched, in the invoice's currency, formatted.
+
+        Matchings of other entries (exchange differences, cash basis, a payment
+        with its bank statement line) pay no invoice and are left out.
+        """
+        matchings = []
+        for partial in self:
+            debit_move = partial.debit_move_id.move_id
+            credit_move = partial.credit_move_id.move_id
+            if (
+                debit_move.move_type not in WORKFLOW_MOVE_TYPES
+                and credit_move.move_type not in WORKFLOW_MOVE_TYPES
+            ):
+                continue
+            if credit_move.move_type in PAID_MOVE_TYPES or debit_move.move_type not in WORKFLOW_MOVE_TYPES:
+                invoice, other = credit_move, debit_move
+                amount, currency = partial.credit_amount_currency, partial.credit_currency_id
+            else:
+                invoice, other = debit_move, credit_move
+                amount, currency = partial.debit_amount_currency, partial.debit_currency_id
+            # The payment whose journal entry this is, else the payment without
+            # journal entry that this matching settles, as account decides it.
+            payments = other.origin_payment_id or partial._get_to_update_payments(from_state="paid")
+            document = other.browse()
+            if not payments and (other.move_type in WORKFLOW_MOVE_TYPES or other.statement_line_id):
+                document = other
+            if not payments and not document:
+                continue
+            matchings.append(
+                {
+                    "invoice": invoice,
+                    "payments": payments,
+                    "document": document,
+                    "amount": tools.format_amount(self.env, amount, currency),
+                }
+            )
+        return matchings
+
+    def _log_payment_matchings(self, action_type, matchings):
+        """Log each matching in the chatter and the activity history of the
+        invoice and of its payments (or paying document), one ``_log_action``
+        call per model and text."""
+        if not matchings:
+            return
+        groups = {}
+        names = {}
+
+        def add(text, records):
+            key = (text, records._name)
+            groups[key] = groups.get(key, records.browse()) | records
+
+        for matching in matchings:
+            invoice = matching["invoice"]
+            names[invoice] = invoice.display_name
+            for payment in matching["payments"]:
+                names[payment] = payment.display_name
+                text = self._payment_matching_text(
+                    action_type, names[payment], names[invoice], matching["amount"], is_payment=True
+                )
+                add(text, invoice)
+                add(text, payment)
+            if document := matching["document"]:
+                names[document] = document.display_name
+                text = self._payment_matching_text(
+                    action_type, names[document], names[invoice], matching["amount"], is_payment=False
+                )
+                # A credit note is a workflow document: its chatter tells the story too.
+                add(text, invoice | document if document.move_type in WORKFLOW_MOVE_TYPES else invoice)
+        Log = self.env["invoice.activity.log"]
+        for (text, _model), records in groups.items():
+            Log._log_action(
+                records,
+                action_type,
+                text,
+                chatter_body=Markup("<p>%s</p>") % text,
+                names={record.id: names[record] for record in records},
+            )
+
+    def _payment_matching_text(self, action_type, payer, invoice, amount, is_payment):
+        if action_type == "payment_reconciled":
+            if is_payment:
+                return self.env._(
+                    "Payment %(payment)s reconciled with %(invoice)s (amount %(amount)s)",
+                    payment=payer,
+                    invoice=invoice,
+                    amount=amount,
+                )
+            return self.env._(
+                "%(document)s reconciled with %(invoice)s (amount %(amount)s)",
+                document=payer,
+                invoice=invoice,
+                amount=amount,
+            )
+        if is_payment:
+            return self.env._(
+                "Payment %(payment)s unreconciled from %(invoice)s (amount %(amount)s)",
+                payment=payer,
+                invoice=invoice,
+                amount=amount,
+            )
+        return self.env._(
+            "%(document)s unreconciled from %(invoice)s (amount %(amount)s)",
+            document=payer,
+            invoice=invoice,
+            amount=amount,
+        )
