@@ -2,6 +2,7 @@ from . import invoice_activity_log
 from . import invoice_activity_log_mixin
 from . import invoice_workflow_status
 from . import account_move
+from . import account_move_line
 from . import account_move_send
 from . import account_partial_reconcile
 from . import account_payment

@@ -451,6 +451,17 @@ class AccountMove(models.Model):
             actions.append(("document_modified", others))
         return actions
 
+    def _post_line_changes(self):
+        """One chatter message and one log row per document for the changes of
+        its lines in this transaction (queued by account.move.line)."""
+        queue = self.env.cr.precommit.data.pop("invoice_workflow_audit.line_changes", {})
+        for move in self.browse(list(queue)).exists():
+            summary = queue[move.id]
+            body = Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % text for text in summary)
+            self.env["invoice.activity.log"]._log_action(
+                move, "document_modified", "\n".join(summary), chatter_body=body
+            )
+
     def _track_get_default_log_message(self, tracked_fields):
         # A status change nobody asked for by hand comes from an accounting event.
         if "workflow_status_id" in tracked_fields and self.workflow_status_id:

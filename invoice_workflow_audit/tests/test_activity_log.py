@@ -3,8 +3,10 @@ import psycopg2
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import JsonRpcException, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
+
+from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
 from .common import WorkflowStatusCommon
 
@@ -228,3 +230,55 @@ class TestActivityLogConcurrency(WorkflowStatusCommon):
                 SQL("SELECT last_hash FROM invoice_activity_log_chain WHERE company_id = %s", company.id)
             )
             self.assertEqual(cr.fetchone()[0], second_hash)
+
+
+@tagged("post_install", "-at_install")
+class TestActivityLogHttp(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
+    """What comes through a real HTTP request: the IP address, and RPC refusals."""
+
+    def _call(self, model, method, *args, **kwargs):
+        return self.make_jsonrpc_request(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        )
+
+    def test_ip_address_is_captured_and_rpc_cannot_tamper(self):
+        company = self.company_data["company"]
+        owner = new_test_user(
+            self.env,
+            login="iwa_http_owner",
+            groups="invoice_workflow_audit.group_account_owner",
+            company_id=company.id,
+            company_ids=[company.id],
+        )
+        company.with_user(owner).activity_log_enabled = True
+        invoice = self._posted_invoice()
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+
+        self.authenticate(self.invoice_user.login, self.invoice_user.login)
+        self._call("account.move", "action_set_workflow_status", invoice.ids, self.status_sent.id)
+        self.env.invalidate_all()
+        row = (
+            self.env["invoice.activity.log"]
+            .sudo()
+            .search([("res_id", "=", invoice.id), ("action_type", "=", "status_changed")])
+        )
+        self.assertEqual(len(row), 1)
+        self.assertEqual(row.user_id, self.invoice_user)
+        self.assertEqual(row.ip_address, "127.0.0.1")
+
+        # Nobody, owner included, changes or deletes the history through RPC.
+        self.authenticate(owner.login, owner.login)
+        self.assertEqual(
+            self._call("invoice.activity.log", "read", row.ids, ["ip_address"])[0]["ip_address"], "127.0.0.1"
+        )
+        for method, args in (("write", (row.ids, {"description": "forged"})), ("unlink", (row.ids,))):
+            with self.assertRaisesRegex(JsonRpcException, "odoo.exceptions.AccessError"):
+                self._call("invoice.activity.log", method, *args)
+        self.authenticate(self.invoice_user.login, self.invoice_user.login)
+        with self.assertRaisesRegex(JsonRpcException, "odoo.exceptions.AccessError"):
+            self._call("invoice.activity.log", "search_read", [], ["description"])
+        self.env.invalidate_all()
+        self.assertTrue(row.exists())
+        self.assertIn("In progress → Sent", row.description)

@@ -1,8 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import WorkflowStatusCommon
 
@@ -108,3 +110,37 @@ class TestDocumentTracking(WorkflowStatusCommon):
         self.assertIn("invoice_date_due", tracked)
         modified = self._rows(invoice, "document_modified")
         self.assertIn("2030-01-31", modified[-1].description)
+
+    def test_line_changes_are_summarised_once_per_transaction(self):
+        invoice = self._draft_invoice()
+        self._messages(invoice)
+        # As if the invoice had been created in an earlier transaction (the
+        # test never commits): its line edits are now part of its story.
+        self.env.cr.execute(
+            SQL(
+                "UPDATE account_move SET create_date = create_date - interval '1 hour' WHERE id = %s",
+                invoice.id,
+            )
+        )
+        invoice.invalidate_recordset(["create_date"])
+        line = invoice.invoice_line_ids
+        invoice.write(
+            {
+                "invoice_line_ids": [
+                    Command.update(line.id, {"quantity": 3}),
+                    Command.create({"product_id": self.product_b.id, "price_unit": 50.0}),
+                ]
+            }
+        )
+        message = self._messages(invoice)[0]
+        self.assertIn("Line changed: product_a (Quantity 1.0 → 3.0)", message.body)
+        self.assertIn("Line added: product_b", message.body)
+        modified = self._rows(invoice, "document_modified")
+        self.assertIn("Line added: product_b", modified[-1].description)
+        invoice.write({"invoice_line_ids": [Command.unlink(line.id)]})
+        self.assertIn("Line removed: product_a", self._messages(invoice)[0].body)
+
+    def test_lines_of_a_new_invoice_are_not_reported(self):
+        invoice = self._draft_invoice()
+        self.assertFalse(self._rows(invoice, "document_modified"))
+        self.assertNotIn("Line", " ".join(self._messages(invoice).mapped("body")))

@@ -1,0 +1,89 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+
+from odoo import api, models
+
+from .account_move import WORKFLOW_MOVE_TYPES
+
+# What a user changes on an invoice line, summarised in the document's chatter.
+LINE_FIELDS = ("product_id", "name", "quantity", "price_unit", "discount", "tax_ids")
+
+LINE_CHANGES_KEY = "invoice_workflow_audit.line_changes"
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._audited_lines()._queue_line_changes(
+            lambda line: line.env._("Line added: %(line)s", line=line._audit_label())
+        )
+        return lines
+
+    def write(self, vals):
+        fnames = [fname for fname in LINE_FIELDS if fname in vals]
+        lines = self._audited_lines() if fnames else self.browse()
+        before = {line.id: {fname: line._audit_value(fname) for fname in fnames} for line in lines}
+        result = super().write(vals)
+        for line in lines:
+            changes = [
+                line.env._(
+                    "%(field)s %(old)s → %(new)s",
+                    field=line._fields[fname]._description_string(line.env),
+                    old=before[line.id][fname],
+                    new=line._audit_value(fname),
+                )
+                for fname in fnames
+                if before[line.id][fname] != line._audit_value(fname)
+            ]
+            if changes:
+                line._queue_line_changes(
+                    lambda line, changes=changes: line.env._(
+                        "Line changed: %(line)s (%(changes)s)",
+                        line=line._audit_label(),
+                        changes=", ".join(changes),
+                    )
+                )
+        return result
+
+    def unlink(self):
+        self._audited_lines()._queue_line_changes(
+            lambda line: line.env._("Line removed: %(line)s", line=line._audit_label())
+        )
+        return super().unlink()
+
+    # ------------------------------------------------------------------
+
+    def _audited_lines(self):
+        """Product lines of invoices that existed before this transaction:
+        the lines of a new invoice are part of its creation (records created
+        in a transaction carry its timestamp as create_date)."""
+        now = self.env.cr.now()
+        return self.filtered(
+            lambda line: (
+                line.display_type == "product"
+                and line.move_id.move_type in WORKFLOW_MOVE_TYPES
+                and line.move_id.create_date
+                and line.move_id.create_date < now
+            )
+        )
+
+    def _audit_label(self):
+        self.ensure_one()
+        return self.product_id.display_name or (self.name or "").split("\n")[0] or "-"
+
+    def _audit_value(self, fname):
+        value = self[fname]
+        if fname in ("product_id", "tax_ids"):
+            return ", ".join(value.mapped("display_name")) or "-"
+        return value if value not in (False, None) else "-"
+
+    def _queue_line_changes(self, describe):
+        if not self:
+            return
+        queue = self.env.cr.precommit.data.setdefault(LINE_CHANGES_KEY, {})
+        if not queue:
+            self.env.cr.precommit.add(self.env["account.move"]._post_line_changes)
+        for line in self:
+            queue.setdefault(line.move_id.id, []).append(describe(line))
