@@ -490,12 +490,13 @@ class AccountMove(models.Model):
         for move in self.sudo().with_context(tracking_disable=True):
             move.write({count: move[count] + 1, first: move[first] or now, last: now})
 
-    def _log_printed(self, report_name):
+    def _log_printed(self, label):
+        """Printing or downloading: ``label`` says which report or file."""
         documents = self.filtered(lambda move: move.move_type in WORKFLOW_MOVE_TYPES)
         if not documents:
             return
         documents._audit_stamp("print")
-        detail = self.env._("Printed: %(report)s", report=report_name)
+        detail = self.env._("Printed: %(report)s", report=label)
         self.env["invoice.activity.log"]._log_action(
             documents, "document_printed", detail, chatter_body=Markup("<p>%s</p>") % detail
         )

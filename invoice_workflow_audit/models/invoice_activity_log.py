@@ -54,6 +54,7 @@ class InvoiceActivityLog(models.Model):
     user_id = fields.Many2one("res.users", readonly=True, index=True, ondelete="restrict")
     ip_address = fields.Char(string="IP Address", readonly=True)
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="restrict")
+    # Other addons add their own action types with selection_add.
     action_type = fields.Selection(
         [
             ("document_created", "Document created"),
@@ -72,6 +73,14 @@ class InvoiceActivityLog(models.Model):
             ("payment_deleted", "Payment deleted"),
             ("payment_reconciled", "Payment reconciled"),
             ("payment_unreconciled", "Payment unreconciled"),
+            ("recurrence_created", "Recurrence created"),
+            ("recurrence_modified", "Recurrence modified"),
+            ("recurrence_deleted", "Recurrence deleted"),
+            ("recurring_document_created", "Recurring document created"),
+            ("recurring_document_sent", "Recurring document sent"),
+            ("recurrence_stopped", "Recurrence stopped"),
+            ("recurrence_reactivated", "Recurrence reactivated"),
+            ("recurrence_ended", "Recurrence ended"),
             ("status_config_created", "Status configuration created"),
             ("status_config_modified", "Status configuration modified"),
             ("status_config_deleted", "Status configuration deleted"),

@@ -8,7 +8,8 @@ class IrActionsReport(models.Model):
     def _render_qweb_pdf(self, report_ref, res_ids=None, data=None):
         result = super()._render_qweb_pdf(report_ref, res_ids=res_ids, data=data)
         report = self._get_report(report_ref)
-        if report.model == "account.move" and res_ids:
+        downloading = self.env.context.get("invoice_workflow_audit_download")
+        if report.model == "account.move" and res_ids and not downloading:
             ids = [res_ids] if isinstance(res_ids, int) else res_ids
             moves = self.env["account.move"].browse(ids).exists()
             moves._log_printed(report.name)

@@ -282,3 +282,27 @@ class TestActivityLogHttp(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
         self.env.invalidate_all()
         self.assertTrue(row.exists())
         self.assertIn("In progress → Sent", row.description)
+
+    def test_pdf_download_is_logged_once_with_the_address(self):
+        company = self.company_data["company"]
+        self.env.user.groups_id |= self.env.ref("invoice_workflow_audit.group_account_owner")
+        company.activity_log_enabled = True
+        invoice = self._posted_invoice()
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+        self.authenticate(self.invoice_user.login, self.invoice_user.login)
+        response = self.url_open(f"/account/download_invoice_documents/{invoice.id}/pdf")
+        self.assertEqual(response.status_code, 200)
+        # In test mode Odoo renders reports as HTML instead of calling wkhtmltopdf.
+        self.assertIn(invoice.name.encode(), response.content)
+        self.env.invalidate_all()
+        rows = (
+            self.env["invoice.activity.log"]
+            .sudo()
+            .search([("res_id", "=", invoice.id), ("action_type", "=", "document_printed")])
+        )
+        self.assertEqual(len(rows), 1, "the PDF rendered for the download is not a second print")
+        self.assertIn("Downloaded (pdf)", rows.description)
+        self.assertEqual(rows.ip_address, "127.0.0.1")
+        self.assertEqual(rows.user_id, self.invoice_user)
+        self.assertEqual(invoice.audit_print_count, 1)
