@@ -69,3 +69,17 @@ class WorkflowStatusCommon(AccountTestInvoicingCommon):
         return move.message_ids.filtered(
             lambda m: "workflow_status_id" in m.tracking_value_ids.field_id.mapped("name")
         )
+
+    @classmethod
+    def _enable_activity_log(cls):
+        """The test user becomes the account owner and switches the history on."""
+        cls.env.user.groups_id |= cls.env.ref("invoice_workflow_audit.group_account_owner")
+        cls.company_data["company"].activity_log_enabled = True
+
+    def _call_kw(self, model, method, *args, **kwargs):
+        """Call ``method`` of ``model`` through JSON-RPC, as the web client does
+        (HttpCase subclasses, after ``authenticate``)."""
+        return self.make_jsonrpc_request(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+        )

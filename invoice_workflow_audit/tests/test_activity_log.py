@@ -236,12 +236,6 @@ class TestActivityLogConcurrency(WorkflowStatusCommon):
 class TestActivityLogHttp(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
     """What comes through a real HTTP request: the IP address, and RPC refusals."""
 
-    def _call(self, model, method, *args, **kwargs):
-        return self.make_jsonrpc_request(
-            f"/web/dataset/call_kw/{model}/{method}",
-            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        )
-
     def test_ip_address_is_captured_and_rpc_cannot_tamper(self):
         company = self.company_data["company"]
         owner = new_test_user(
@@ -257,7 +251,7 @@ class TestActivityLogHttp(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
         self.env.cr.precommit.run()
 
         self.authenticate(self.invoice_user.login, self.invoice_user.login)
-        self._call("account.move", "action_set_workflow_status", invoice.ids, self.status_sent.id)
+        self._call_kw("account.move", "action_set_workflow_status", invoice.ids, self.status_sent.id)
         self.env.invalidate_all()
         row = (
             self.env["invoice.activity.log"]
@@ -271,22 +265,21 @@ class TestActivityLogHttp(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
         # Nobody, owner included, changes or deletes the history through RPC.
         self.authenticate(owner.login, owner.login)
         self.assertEqual(
-            self._call("invoice.activity.log", "read", row.ids, ["ip_address"])[0]["ip_address"], "127.0.0.1"
+            self._call_kw("invoice.activity.log", "read", row.ids, ["ip_address"])[0]["ip_address"],
+            "127.0.0.1",
         )
         for method, args in (("write", (row.ids, {"description": "forged"})), ("unlink", (row.ids,))):
             with self.assertRaisesRegex(JsonRpcException, "odoo.exceptions.AccessError"):
-                self._call("invoice.activity.log", method, *args)
+                self._call_kw("invoice.activity.log", method, *args)
         self.authenticate(self.invoice_user.login, self.invoice_user.login)
         with self.assertRaisesRegex(JsonRpcException, "odoo.exceptions.AccessError"):
-            self._call("invoice.activity.log", "search_read", [], ["description"])
+            self._call_kw("invoice.activity.log", "search_read", [], ["description"])
         self.env.invalidate_all()
         self.assertTrue(row.exists())
         self.assertIn("In progress → Sent", row.description)
 
     def test_pdf_download_is_logged_once_with_the_address(self):
-        company = self.company_data["company"]
-        self.env.user.groups_id |= self.env.ref("invoice_workflow_audit.group_account_owner")
-        company.activity_log_enabled = True
+        self._enable_activity_log()
         invoice = self._posted_invoice()
         self.env.flush_all()
         self.env.cr.precommit.run()

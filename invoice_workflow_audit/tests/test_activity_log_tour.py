@@ -9,8 +9,7 @@ from .common import WorkflowStatusCommon
 @tagged("post_install", "-at_install")
 class TestActivityLogTour(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
     def test_owner_filters_the_history_and_opens_a_document(self):
-        self.env.user.groups_id |= self.env.ref("invoice_workflow_audit.group_account_owner")
-        self.company_data["company"].activity_log_enabled = True
+        self._enable_activity_log()
         customer = self.env["res.partner"].create({"name": "Activity Tour Customer"})
         invoice = self.init_invoice("out_invoice", partner=customer, products=self.product_a)
         self.env.flush_all()

@@ -17,8 +17,7 @@ class TestDocumentTracking(WorkflowStatusCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.company_data["company"]
-        cls.env.user.groups_id |= cls.env.ref("invoice_workflow_audit.group_account_owner")
-        cls.company.activity_log_enabled = True
+        cls._enable_activity_log()
         cls.partner_a.email = "partner_a@example.com"
 
     def _rows(self, move, action_type):

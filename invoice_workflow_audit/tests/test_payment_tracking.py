@@ -16,8 +16,7 @@ class TestPaymentTracking(WorkflowStatusCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.company_data["company"]
-        cls.env.user.groups_id |= cls.env.ref("invoice_workflow_audit.group_account_owner")
-        cls.company.activity_log_enabled = True
+        cls._enable_activity_log()
         cls.bank_journal = cls.company_data["default_journal_bank"]
         cls.cash_journal = cls.company_data["default_journal_cash"]
         cls.usd = cls.company.currency_id

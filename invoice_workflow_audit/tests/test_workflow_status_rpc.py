@@ -10,12 +10,6 @@ from .common import WorkflowStatusCommon
 class TestWorkflowStatusRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
     """The rules hold for a client that talks to the server directly."""
 
-    def _call(self, model, method, *args, **kwargs):
-        return self.make_jsonrpc_request(
-            f"/web/dataset/call_kw/{model}/{method}",
-            {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
-        )
-
     def test_rpc_write_and_read_follow_the_rules(self):
         invoice = self._posted_invoice()
         hidden = self._posted_invoice()
@@ -25,22 +19,24 @@ class TestWorkflowStatusRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon
 
         # A required comment cannot be skipped by writing the field.
         with self.assertRaisesRegex(JsonRpcException, "odoo.exceptions.UserError"):
-            self._call("account.move", "write", invoice.ids, {"workflow_status_id": self.status_disputed.id})
+            self._call_kw(
+                "account.move", "write", invoice.ids, {"workflow_status_id": self.status_disputed.id}
+            )
         # Nor a status reserved to other groups.
         with self.assertRaisesRegex(JsonRpcException, "odoo.exceptions.UserError"):
-            self._call("account.move", "action_set_workflow_status", invoice.ids, self.status_sent.id)
+            self._call_kw("account.move", "action_set_workflow_status", invoice.ids, self.status_sent.id)
         self.assertEqual(invoice.workflow_status_id, self.status_in_progress)
 
         # Documents in a reserved status are neither listed nor readable.
-        found = self._call(
+        found = self._call_kw(
             "account.move", "search_read", [("id", "in", (invoice + hidden).ids)], fields=["name"]
         )
         self.assertEqual([row["id"] for row in found], invoice.ids)
         with self.assertRaisesRegex(JsonRpcException, "odoo.exceptions.AccessError"):
-            self._call("account.move", "read", hidden.ids, ["name"])
+            self._call_kw("account.move", "read", hidden.ids, ["name"])
 
         # The one allowed path works, with its comment.
-        self._call(
+        self._call_kw(
             "account.move",
             "action_set_workflow_status",
             invoice.ids,
