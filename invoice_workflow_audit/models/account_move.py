@@ -429,7 +429,8 @@ class AccountMove(models.Model):
         # same changes, values included, without reading anything again.
         tracking = super()._message_track(fields_iter, initial_values_dict)
         Log = self.env["invoice.activity.log"]
-        for move in self:
+        # Nothing to describe for companies without the history.
+        for move in self.filtered("company_id.activity_log_enabled"):
             changes = tracking.get(move.id, (None, None))[0]
             if not changes or move.move_type not in WORKFLOW_MOVE_TYPES:
                 continue

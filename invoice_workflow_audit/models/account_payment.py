@@ -47,7 +47,8 @@ class AccountPayment(models.Model):
         # same changes, values included, without reading anything again.
         tracking = super()._message_track(fields_iter, initial_values_dict)
         Log = self.env["invoice.activity.log"]
-        for payment in self:
+        # Nothing to describe for companies without the history.
+        for payment in self.filtered("company_id.activity_log_enabled"):
             changes = tracking.get(payment.id, (None, None))[0]
             if not changes:
                 continue
