@@ -23,6 +23,10 @@
         "views/invoice_activity_log_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
+        "views/res_company_views.xml",
+        "views/account_move_accountant_views.xml",
+        "views/accountant_portal_templates.xml",
+        "report/accountant_guide_report.xml",
     ],
     "demo": [
         "demo/invoice_workflow_status_demo.xml",

@@ -1,1 +1,2 @@
 from . import download_docs
+from . import accountant_portal

@@ -11,3 +11,6 @@ from . import ir_rule
 from . import mail_notification
 from . import res_company
 from . import res_config_settings
+from . import res_users
+from . import res_partner
+from . import account_move_accountant

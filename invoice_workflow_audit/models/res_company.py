@@ -1,6 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
+
+# The relation behind res.company.accountant_user_ids and its inverse
+# res.users.accountant_company_ids.
+ACCOUNTANT_RELATION = ("res_company_accountant_user_rel", "company_id", "user_id")
 
 
 class ResCompany(models.Model):
@@ -11,10 +15,38 @@ class ResCompany(models.Model):
         help="Record every invoicing action of this company (who, when, from which IP address, "
         "what) in the central, tamper-evident activity history.",
     )
+    accountant_user_ids = fields.Many2many(
+        "res.users",
+        *ACCOUNTANT_RELATION,
+        string="Accountants",
+        domain=[("share", "=", True)],
+        groups="base.group_erp_manager",
+        help="Portal users who read the posted documents, bank transactions and partner histories "
+        "of this company on the accountant portal (/my/accounting).",
+    )
+    books_up_to_date = fields.Date(
+        string="Books Up to Date On",
+        readonly=True,
+        copy=False,
+        help="Stamped by the accounting manager, e.g. after a review or a bank synchronisation: "
+        "the entries of the company are complete up to this date. Shown to the accountants.",
+    )
+
+    @api.constrains("accountant_user_ids")
+    def _check_accountant_user_ids(self):
+        self.sudo().accountant_user_ids._check_accountant_portal_user()
 
     def write(self, vals):
-        if "activity_log_enabled" not in vals:
-            return super().write(vals)
+        before = self._accountant_users_snapshot() if "accountant_user_ids" in vals else None
+        if "activity_log_enabled" in vals:
+            result = self._write_activity_log_enabled(vals)
+        else:
+            result = super().write(vals)
+        if before is not None:
+            self._log_accountant_access_changes(before)
+        return result
+
+    def _write_activity_log_enabled(self, vals):
         if not self.env.su and not self.env.user.has_group("invoice_workflow_audit.group_account_owner"):
             raise AccessError(self.env._("Only the account owner may switch the activity history on or off."))
         changed = self.filtered(
@@ -30,3 +62,69 @@ class ResCompany(models.Model):
         if vals["activity_log_enabled"]:
             Log._log_action(changed, "log_enabled", chatter_body=None)
         return result
+
+    # ------------------------------------------------------------------
+    # Accountant access: granted and revoked from either end of the
+    # relation, logged the same way.
+    # ------------------------------------------------------------------
+
+    def _accountant_users_snapshot(self):
+        return {company.id: company.sudo().accountant_user_ids for company in self}
+
+    def _log_accountant_access_changes(self, before):
+        """Log who gained and who lost accountant access since ``before``
+        (company id -> users)."""
+        for company in self:
+            old = before[company.id]
+            new = company.sudo().accountant_user_ids
+            company._log_accountant_access(new - old, old - new)
+
+    def _log_accountant_access(self, granted, revoked):
+        """One log row per direction: ``granted`` and ``revoked`` users."""
+        self.ensure_one()
+        Log = self.env["invoice.activity.log"]
+        for users, action_type in (
+            (granted, "accountant_access_granted"),
+            (revoked, "accountant_access_revoked"),
+        ):
+            if not users:
+                continue
+            names = ", ".join(f"{user.name} ({user.login})" for user in users)
+            if action_type == "accountant_access_granted":
+                description = self.env._("Accountant access granted to %(users)s", users=names)
+            else:
+                description = self.env._("Accountant access revoked from %(users)s", users=names)
+            Log._log_action(self, action_type, description)
+
+    def action_stamp_books_up_to_date(self):
+        """The accounting manager states that the books are complete up to today."""
+        if not self.env.user.has_group("account.group_account_manager"):
+            raise AccessError(self.env._("Only accounting managers may stamp the books up to date."))
+        today = fields.Date.context_today(self)
+        for company in self:
+            previous = company.books_up_to_date
+            # Accounting managers need no other right on companies for this.
+            company.sudo().books_up_to_date = today
+            self.env["invoice.activity.log"]._log_action(
+                company,
+                "books_stamped",
+                self.env._(
+                    "Books up to date on %(date)s (before: %(previous)s)",
+                    date=fields.Date.to_string(today),
+                    previous=fields.Date.to_string(previous) if previous else "-",
+                ),
+            )
+        return True
+
+    def _accountant_last_bank_statement_date(self):
+        """Date of the latest bank transaction of the company's bank journals."""
+        self.ensure_one()
+        [[last_date]] = (
+            self.env["account.bank.statement.line"]
+            .sudo()
+            ._read_group(
+                [("company_id", "=", self.id), ("journal_id.type", "=", "bank")],
+                aggregates=["date:max"],
+            )
+        )
+        return last_date

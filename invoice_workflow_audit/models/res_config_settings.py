@@ -9,3 +9,9 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.activity_log_enabled",
         readonly=False,
     )
+    books_up_to_date = fields.Date(related="company_id.books_up_to_date")
+
+    def action_stamp_books_up_to_date(self):
+        self.company_id.action_stamp_books_up_to_date()
+        # Back to the settings, showing the new date.
+        return {"type": "ir.actions.client", "tag": "reload"}

@@ -1,0 +1,87 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from markupsafe import Markup
+
+from odoo import fields, models
+from odoo.exceptions import UserError
+
+# Context key set by _set_accountant_processed, the only writer of the flag.
+PROCESSED_KEY = "invoice_workflow_audit_accountant_processed"
+
+
+class AccountMove(models.Model):
+    """The accountant portal's side of account.move (kept apart from the
+    workflow layer in account_move.py)."""
+
+    _inherit = "account.move"
+
+    accountant_processed = fields.Boolean(
+        string="Processed by Accountant",
+        readonly=True,
+        copy=False,
+        help="Set or cleared by the company's external accountant on the accountant portal, "
+        "e.g. once the document is entered in their own books. No accounting effect.",
+    )
+
+    def write(self, vals):
+        if "accountant_processed" in vals and not self.env.context.get(PROCESSED_KEY):
+            raise UserError(self.env._("Only the accountant sets the Processed flag, from the accountant portal."))
+        return super().write(vals)
+
+    def _set_accountant_processed(self, processed):
+        """Set (or clear) the accountant's Processed flag and log it.
+
+        Called by the portal route once it checked the accountant's access to
+        the documents; writes as superuser since portal users have no write
+        access on journal entries.
+        """
+        changed = self.filtered(lambda move: move.accountant_processed != processed)
+        if not changed:
+            return changed
+        changed.sudo().with_context(**{PROCESSED_KEY: True}).write({"accountant_processed": processed})
+        if processed:
+            action_type, text = "accountant_processed_set", self.env._("Marked as processed by the accountant.")
+        else:
+            action_type, text = "accountant_processed_cleared", self.env._("Processed mark cleared by the accountant.")
+        self.env["invoice.activity.log"]._log_action(
+            changed.sudo(), action_type, text, chatter_body=Markup("<p>%s</p>") % text
+        )
+        return changed
+
+    def _accountant_send_to_customer(self):
+        """E-mail the customer a link to the PDF of this invoice, through Odoo's
+        portal access link (with its token), and log it with its send status.
+
+        Called by the accountant portal once it checked the accountant's access
+        to the invoice. The message is written in the customer's language.
+        """
+        self.ensure_one()
+        move = self.sudo()
+        customer = move.partner_id
+        url = move.get_base_url() + move.get_portal_url(report_type="pdf", download=True)
+        env = self.with_context(lang=customer.lang or self.env.lang).env
+        body = Markup("<p>%s</p><p><a href='%s'>%s</a></p><p>%s</p>") % (
+            env._("Hello %(customer)s,", customer=customer.name),
+            url,
+            env._("Download %(document)s (PDF)", document=move.name),
+            env._("Sent on behalf of %(company)s by %(user)s.", company=move.company_id.name, user=self.env.user.name),
+        )
+        message = move.message_post(
+            body=body,
+            subject=env._("%(company)s: invoice %(document)s", company=move.company_id.name, document=move.name),
+            partner_ids=customer.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            email_layout_xmlid="mail.mail_notification_light",
+        )
+        self.env["invoice.activity.log"]._log_action(
+            move,
+            "portal_document_sent",
+            # Not the link itself: its token opens the invoice to whoever reads it.
+            self.env._(
+                "Link to the PDF e-mailed from the accountant portal to %(recipient)s",
+                recipient=customer.email_formatted,
+            ),
+            send_state="pending",
+            mail_message=message,
+        )
+        return message
