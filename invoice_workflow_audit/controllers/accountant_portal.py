@@ -29,6 +29,8 @@ PAGE_SIZE = 40
 
 
 class AccountantPortal(CustomerPortal):
+    _accountant_page_size = PAGE_SIZE
+
     # ------------------------------------------------------------------
     # Access
     # ------------------------------------------------------------------
@@ -121,6 +123,22 @@ class AccountantPortal(CustomerPortal):
             "in_invoice": _("Vendor Bills"),
             "in_refund": _("Vendor Refunds"),
         }
+
+    def _accountant_pager(self, url, url_args, total, page):
+        """Odoo's portal pager, with the page as the ``page`` query parameter
+        (the public URLs of the accountant portal) instead of a /page/N path."""
+        values = portal_pager(url=url, total=total, page=page, step=self._accountant_page_size)
+
+        def page_url(num):
+            args = dict(url_args, page=num) if num > 1 else url_args
+            return f"{url}?{urlencode(args)}" if args else url
+
+        for item in values.values():
+            if isinstance(item, dict) and "num" in item:
+                item["url"] = page_url(item["num"])
+        for item in values["pages"]:
+            item["url"] = page_url(item["num"])
+        return values
 
     def _accountant_values(self, company, page_name, **values):
         return {
@@ -220,7 +238,9 @@ class AccountantPortal(CustomerPortal):
         sortby = self._accountant_parse_choice(
             kwargs.get("sortby"), sortings, request.env._("sort order"), errors, default="date"
         )
-        filter_name = self._accountant_parse_choice(kwargs.get("filter"), filters, request.env._("filter"), errors)
+        filter_name = self._accountant_parse_choice(
+            kwargs.get("filter"), filters, request.env._("filter"), errors
+        )
         domain = self._accountant_archive_domain(
             company, kind, search, date_from, date_to, filters[filter_name]["domain"] if filter_name else []
         )
@@ -239,8 +259,10 @@ class AccountantPortal(CustomerPortal):
             if value
         }
         url = f"/my/accounting/{company.id}/{kind}"
-        pager = portal_pager(url=url, url_args=url_args, total=total, page=page, step=PAGE_SIZE)
-        moves = Move.search(domain, order=sortings[sortby]["order"], limit=PAGE_SIZE, offset=pager["offset"])
+        pager = self._accountant_pager(url, url_args, total, page)
+        moves = Move.search(
+            domain, order=sortings[sortby]["order"], limit=self._accountant_page_size, offset=pager["offset"]
+        )
         # One query for the partners of the page, not one per row.
         moves.partner_id.mapped("display_name")
         query = dict(url_args, page=page) if page > 1 else url_args
@@ -281,7 +303,9 @@ class AccountantPortal(CustomerPortal):
     def accountant_document_pdf(self, company_id, move_id, **kwargs):
         company = self._accountant_company(company_id)
         move = self._accountant_document(company, move_id)
-        return self._show_report(model=move, report_type="pdf", report_ref="account.account_invoices", download=True)
+        return self._show_report(
+            model=move, report_type="pdf", report_ref="account.account_invoices", download=True
+        )
 
     @http.route(
         "/my/accounting/<int:company_id>/document/<int:move_id>/processed",
@@ -358,7 +382,9 @@ class AccountantPortal(CustomerPortal):
             journal = journals.filtered(lambda j: str(j.id) == journal_arg)
             if not journal:
                 errors.append(
-                    request.env._("Unknown bank journal %(value)s: all bank journals are shown.", value=journal_arg)
+                    request.env._(
+                        "Unknown bank journal %(value)s: all bank journals are shown.", value=journal_arg
+                    )
                 )
         domain = [("company_id", "=", company.id), ("journal_id", "in", (journal or journals).ids)]
         if date_from:
@@ -377,8 +403,10 @@ class AccountantPortal(CustomerPortal):
             if value
         }
         url = f"/my/accounting/{company.id}/financial"
-        pager = portal_pager(url=url, url_args=url_args, total=total, page=page, step=PAGE_SIZE)
-        lines = Line.search(domain, order="date desc, id desc", limit=PAGE_SIZE, offset=pager["offset"])
+        pager = self._accountant_pager(url, url_args, total, page)
+        lines = Line.search(
+            domain, order="date desc, id desc", limit=self._accountant_page_size, offset=pager["offset"]
+        )
         lines.partner_id.mapped("display_name")
         values = self._accountant_values(
             company,
@@ -417,9 +445,12 @@ class AccountantPortal(CustomerPortal):
         base_domain = self._accountant_history_domain(company)
         # Only partners with transactions in this company are offered (and
         # accepted): no other contact's name shows through this page.
-        partners = request.env["res.partner"].sudo().browse(
-            partner.id for [partner] in MoveLine._read_group(base_domain, groupby=["partner_id"])
-        ).sorted(lambda p: (p.display_name or "").lower())
+        partners = (
+            request.env["res.partner"]
+            .sudo()
+            .browse(partner.id for [partner] in MoveLine._read_group(base_domain, groupby=["partner_id"]))
+            .sorted(lambda p: (p.display_name or "").lower())
+        )
         partner = partners.browse()
         if partner_arg := kwargs.get("partner_id"):
             partner = partners.filtered(lambda p: str(p.id) == partner_arg)
@@ -429,28 +460,36 @@ class AccountantPortal(CustomerPortal):
             company, "accountant_history", partners=partners, partner=partner, errors=errors, lines=[]
         )
         if partner:
-            domain = base_domain + [("partner_id", "=", partner.id)]
+            domain = [*base_domain, ("partner_id", "=", partner.id)]
             total = MoveLine.search_count(domain)
             url = f"/my/accounting/{company.id}/history"
-            pager = portal_pager(
-                url=url, url_args={"partner_id": partner.id}, total=total, page=page, step=PAGE_SIZE
+            pager = self._accountant_pager(url, {"partner_id": partner.id}, total, page)
+            lines = MoveLine.search(
+                domain, order="date asc, id asc", limit=self._accountant_page_size, offset=pager["offset"]
             )
-            lines = MoveLine.search(domain, order="date asc, id asc", limit=PAGE_SIZE, offset=pager["offset"])
             opening = 0.0
             if lines and pager["offset"]:
                 first = lines[0]
                 before = expression.AND(
                     [
                         domain,
-                        ["|", ("date", "<", first.date), "&", ("date", "=", first.date), ("id", "<", first.id)],
+                        [
+                            "|",
+                            ("date", "<", first.date),
+                            "&",
+                            ("date", "=", first.date),
+                            ("id", "<", first.id),
+                        ],
                     ]
                 )
                 [[opening]] = MoveLine._read_group(before, aggregates=["balance:sum"])
             rows = []
             balance = opening or 0.0
+            currency = company.currency_id
             lines.move_id.mapped("name")
             for line in lines:
-                balance += line.balance
+                # Rounded as the ledger is, and never "-0.00".
+                balance = currency.round(balance + line.balance) or 0.0
                 rows.append({"line": line, "kind": self._accountant_line_kind(line), "balance": balance})
             values.update(lines=rows, opening=opening or 0.0, pager=pager, total=total)
         return request.render("invoice_workflow_audit.accountant_portal_history", values)
@@ -486,7 +525,9 @@ class AccountantPortal(CustomerPortal):
         self._accountant_check_any_company()
         user = request.env.user
         Report = request.env["ir.actions.report"].sudo().with_context(lang=request.env.lang)
-        pdf, _type = Report._render_qweb_pdf("invoice_workflow_audit.action_report_accountant_guide", user.ids)
+        pdf, _type = Report._render_qweb_pdf(
+            "invoice_workflow_audit.action_report_accountant_guide", user.ids
+        )
         filename = request.env._("Accountant portal guide") + ".pdf"
         return request.make_response(
             pdf,
@@ -496,4 +537,3 @@ class AccountantPortal(CustomerPortal):
                 ("Content-Disposition", http.content_disposition(filename)),
             ],
         )
-

@@ -24,7 +24,9 @@ class AccountMove(models.Model):
 
     def write(self, vals):
         if "accountant_processed" in vals and not self.env.context.get(PROCESSED_KEY):
-            raise UserError(self.env._("Only the accountant sets the Processed flag, from the accountant portal."))
+            raise UserError(
+                self.env._("Only the accountant sets the Processed flag, from the accountant portal.")
+            )
         return super().write(vals)
 
     def _set_accountant_processed(self, processed):
@@ -34,16 +36,23 @@ class AccountMove(models.Model):
         the documents; writes as superuser since portal users have no write
         access on journal entries.
         """
-        changed = self.filtered(lambda move: move.accountant_processed != processed)
+        # Portal users cannot read journal entries: the caller checked access.
+        changed = self.sudo().filtered(lambda move: move.accountant_processed != processed)
         if not changed:
             return changed
-        changed.sudo().with_context(**{PROCESSED_KEY: True}).write({"accountant_processed": processed})
+        changed.with_context(**{PROCESSED_KEY: True}).write({"accountant_processed": processed})
         if processed:
-            action_type, text = "accountant_processed_set", self.env._("Marked as processed by the accountant.")
+            action_type, text = (
+                "accountant_processed_set",
+                self.env._("Marked as processed by the accountant."),
+            )
         else:
-            action_type, text = "accountant_processed_cleared", self.env._("Processed mark cleared by the accountant.")
+            action_type, text = (
+                "accountant_processed_cleared",
+                self.env._("Processed mark cleared by the accountant."),
+            )
         self.env["invoice.activity.log"]._log_action(
-            changed.sudo(), action_type, text, chatter_body=Markup("<p>%s</p>") % text
+            changed, action_type, text, chatter_body=Markup("<p>%s</p>") % text
         )
         return changed
 
@@ -63,11 +72,17 @@ class AccountMove(models.Model):
             env._("Hello %(customer)s,", customer=customer.name),
             url,
             env._("Download %(document)s (PDF)", document=move.name),
-            env._("Sent on behalf of %(company)s by %(user)s.", company=move.company_id.name, user=self.env.user.name),
+            env._(
+                "Sent on behalf of %(company)s by %(user)s.",
+                company=move.company_id.name,
+                user=self.env.user.name,
+            ),
         )
         message = move.message_post(
             body=body,
-            subject=env._("%(company)s: invoice %(document)s", company=move.company_id.name, document=move.name),
+            subject=env._(
+                "%(company)s: invoice %(document)s", company=move.company_id.name, document=move.name
+            ),
             partner_ids=customer.ids,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",

@@ -1,0 +1,41 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import Command
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+
+from .common import WorkflowStatusCommon
+
+
+@tagged("post_install", "-at_install")
+class TestAccountantPortalTour(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
+    def test_accountant_goes_through_the_portal(self):
+        company = self.company_data["company"]
+        company.write({"name": "Tour Company", "books_up_to_date": "2026-03-31"})
+        accountant = new_test_user(self.env, login="iwa_tour_accountant", groups="base.group_portal")
+        company.accountant_user_ids = [Command.link(accountant.id)]
+        paying, owing, supplier = self.env["res.partner"].create(
+            [{"name": "Tour Customer Paid"}, {"name": "Tour Customer Open"}, {"name": "Tour Supplier"}]
+        )
+        paid = self.init_invoice(
+            "out_invoice", partner=paying, invoice_date="2026-01-10", amounts=[1000], taxes=[], post=True
+        )
+        self.init_invoice(
+            "out_invoice", partner=owing, invoice_date="2026-02-10", amounts=[400], taxes=[], post=True
+        )
+        self.init_invoice(
+            "in_invoice", partner=supplier, invoice_date="2026-01-15", amounts=[300], taxes=[], post=True
+        )
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=paid.ids
+        ).create({"payment_date": "2026-01-25"})._create_payments()
+        self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.company_data["default_journal_bank"].id,
+                "date": "2026-03-01",
+                "payment_ref": "Tour bank transfer",
+                "amount": 1000.0,
+                "partner_id": paying.id,
+            }
+        )
+        self.start_tour("/my/accounting", "accountant_portal_tour", login=accountant.login)
