@@ -116,12 +116,12 @@ class AccountantPortal(CustomerPortal):
     # ------------------------------------------------------------------
 
     def _accountant_kind_labels(self):
-        _ = request.env._
+        env = request.env
         return {
-            "out_invoice": _("Customer Invoices"),
-            "out_refund": _("Customer Credit Notes"),
-            "in_invoice": _("Vendor Bills"),
-            "in_refund": _("Vendor Refunds"),
+            "out_invoice": env._("Customer Invoices"),
+            "out_refund": env._("Customer Credit Notes"),
+            "in_invoice": env._("Vendor Bills"),
+            "in_refund": env._("Vendor Refunds"),
         }
 
     def _accountant_pager(self, url, url_args, total, page):
@@ -190,24 +190,27 @@ class AccountantPortal(CustomerPortal):
     # ------------------------------------------------------------------
 
     def _accountant_sortings(self):
-        _ = request.env._
+        env = request.env
         return {
-            "date": {"label": _("Newest"), "order": "invoice_date desc, name desc, id desc"},
-            "date_asc": {"label": _("Oldest"), "order": "invoice_date asc, name asc, id asc"},
-            "due": {"label": _("Due date"), "order": "invoice_date_due desc, id desc"},
-            "number": {"label": _("Number"), "order": "name desc, id desc"},
-            "partner": {"label": _("Partner"), "order": "partner_id, invoice_date desc, id desc"},
-            "total": {"label": _("Total"), "order": "amount_total_signed desc, id desc"},
+            "date": {"label": env._("Newest"), "order": "invoice_date desc, name desc, id desc"},
+            "date_asc": {"label": env._("Oldest"), "order": "invoice_date asc, name asc, id asc"},
+            "due": {"label": env._("Due date"), "order": "invoice_date_due desc, id desc"},
+            "number": {"label": env._("Number"), "order": "name desc, id desc"},
+            "partner": {"label": env._("Partner"), "order": "partner_id, invoice_date desc, id desc"},
+            "total": {"label": env._("Total"), "order": "amount_total_signed desc, id desc"},
         }
 
     def _accountant_filters(self):
-        _ = request.env._
+        env = request.env
         unpaid = [("payment_state", "not in", SETTLED_STATES)]
         unprocessed = [("accountant_processed", "=", False)]
         return {
-            "unpaid": {"label": _("Unpaid"), "domain": unpaid},
-            "unprocessed": {"label": _("Not processed"), "domain": unprocessed},
-            "unpaid_unprocessed": {"label": _("Unpaid and not processed"), "domain": unpaid + unprocessed},
+            "unpaid": {"label": env._("Unpaid"), "domain": unpaid},
+            "unprocessed": {"label": env._("Not processed"), "domain": unprocessed},
+            "unpaid_unprocessed": {
+                "label": env._("Unpaid and not processed"),
+                "domain": unpaid + unprocessed,
+            },
         }
 
     def _accountant_archive_domain(self, company, kind, search, date_from, date_to, filter_domain):
@@ -495,16 +498,16 @@ class AccountantPortal(CustomerPortal):
         return request.render("invoice_workflow_audit.accountant_portal_history", values)
 
     def _accountant_line_kind(self, line):
-        _ = request.env._
+        env = request.env
         move = line.move_id
         if move.origin_payment_id or move.journal_id.type in ("bank", "cash") or move.statement_line_id:
-            return _("Payment")
+            return env._("Payment")
         return {
-            "out_invoice": _("Invoice"),
-            "out_refund": _("Credit note"),
-            "in_invoice": _("Bill"),
-            "in_refund": _("Refund"),
-        }.get(move.move_type, _("Miscellaneous"))
+            "out_invoice": env._("Invoice"),
+            "out_refund": env._("Credit note"),
+            "in_invoice": env._("Bill"),
+            "in_refund": env._("Refund"),
+        }.get(move.move_type, env._("Miscellaneous"))
 
     # ------------------------------------------------------------------
     # Help

@@ -38,29 +38,27 @@ class ResCompany(models.Model):
 
     def write(self, vals):
         before = self._accountant_users_snapshot() if "accountant_user_ids" in vals else None
-        if "activity_log_enabled" in vals:
-            result = self._write_activity_log_enabled(vals)
-        else:
+        if "activity_log_enabled" not in vals:
             result = super().write(vals)
+        else:
+            if not self.env.su and not self.env.user.has_group("invoice_workflow_audit.group_account_owner"):
+                raise AccessError(
+                    self.env._("Only the account owner may switch the activity history on or off.")
+                )
+            changed = self.filtered(
+                lambda company: company.activity_log_enabled != bool(vals["activity_log_enabled"])
+            )
+            Log = self.env["invoice.activity.log"]
+            # Switching off is logged while the history is still on, switching on
+            # once it is on: both ends of a gap are in the chain.
+            if not vals["activity_log_enabled"]:
+                Log._log_action(changed, "log_disabled", chatter_body=None)
+            # The owner needs no other right on companies to flip this switch.
+            result = super(ResCompany, self.sudo()).write(vals) if len(vals) == 1 else super().write(vals)
+            if vals["activity_log_enabled"]:
+                Log._log_action(changed, "log_enabled", chatter_body=None)
         if before is not None:
             self._log_accountant_access_changes(before)
-        return result
-
-    def _write_activity_log_enabled(self, vals):
-        if not self.env.su and not self.env.user.has_group("invoice_workflow_audit.group_account_owner"):
-            raise AccessError(self.env._("Only the account owner may switch the activity history on or off."))
-        changed = self.filtered(
-            lambda company: company.activity_log_enabled != bool(vals["activity_log_enabled"])
-        )
-        Log = self.env["invoice.activity.log"]
-        # Switching off is logged while the history is still on, switching on
-        # once it is on: both ends of a gap are in the chain.
-        if not vals["activity_log_enabled"]:
-            Log._log_action(changed, "log_disabled", chatter_body=None)
-        # The owner needs no other right on companies to flip this switch.
-        result = super(ResCompany, self.sudo()).write(vals) if len(vals) == 1 else super().write(vals)
-        if vals["activity_log_enabled"]:
-            Log._log_action(changed, "log_enabled", chatter_body=None)
         return result
 
     # ------------------------------------------------------------------
