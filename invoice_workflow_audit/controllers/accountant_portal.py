@@ -124,10 +124,19 @@ class AccountantPortal(CustomerPortal):
             "in_refund": env._("Vendor Refunds"),
         }
 
-    def _accountant_pager(self, url, url_args, total, page):
+    def _accountant_pager(self, url, url_args, total, page, errors):
         """Odoo's portal pager, with the page as the ``page`` query parameter
         (the public URLs of the accountant portal) instead of a /page/N path."""
         values = portal_pager(url=url, total=total, page=page, step=self._accountant_page_size)
+        if page > max(values["page_count"], 1):
+            errors.append(
+                request.env._(
+                    "Page %(page)s does not exist (%(count)s page(s)): page %(shown)s is shown.",
+                    page=page,
+                    count=values["page_count"],
+                    shown=values["page"]["num"],
+                )
+            )
 
         def page_url(num):
             args = dict(url_args, page=num) if num > 1 else url_args
@@ -262,7 +271,7 @@ class AccountantPortal(CustomerPortal):
             if value
         }
         url = f"/my/accounting/{company.id}/{kind}"
-        pager = self._accountant_pager(url, url_args, total, page)
+        pager = self._accountant_pager(url, url_args, total, page, errors)
         moves = Move.search(
             domain, order=sortings[sortby]["order"], limit=self._accountant_page_size, offset=pager["offset"]
         )
@@ -406,7 +415,7 @@ class AccountantPortal(CustomerPortal):
             if value
         }
         url = f"/my/accounting/{company.id}/financial"
-        pager = self._accountant_pager(url, url_args, total, page)
+        pager = self._accountant_pager(url, url_args, total, page, errors)
         lines = Line.search(
             domain, order="date desc, id desc", limit=self._accountant_page_size, offset=pager["offset"]
         )
@@ -466,7 +475,7 @@ class AccountantPortal(CustomerPortal):
             domain = [*base_domain, ("partner_id", "=", partner.id)]
             total = MoveLine.search_count(domain)
             url = f"/my/accounting/{company.id}/history"
-            pager = self._accountant_pager(url, {"partner_id": partner.id}, total, page)
+            pager = self._accountant_pager(url, {"partner_id": partner.id}, total, page, errors)
             lines = MoveLine.search(
                 domain, order="date asc, id asc", limit=self._accountant_page_size, offset=pager["offset"]
             )

@@ -324,6 +324,9 @@ class TestAccountantPortalPages(AccountantPortalCommon):
         self.assertIn("Unknown filter nope", page)
         self.assertIn("Unknown sort order nope", page)
         self.assertIn("Invalid page x", page)
+        page = self._get(self._url("/out_invoice?page=9"))
+        self.assertIn("Page 9 does not exist (1 page(s)): page 1 is shown.", page)
+        self.assertIn(self.invoice_open.name, page)
         # Nothing filtered by what was refused.
         self.assertIn(self.invoice_open.name, page)
         page = self._get(self._url("/financial?journal_id=abc&date_to=yesterday"))
