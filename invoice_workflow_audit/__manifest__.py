@@ -25,6 +25,7 @@
         "views/menus.xml",
         "views/res_company_views.xml",
         "views/account_move_accountant_views.xml",
+        "views/invoice_activity_log_accountant_views.xml",
         "views/accountant_portal_templates.xml",
         "report/accountant_guide_report.xml",
     ],

@@ -340,6 +340,9 @@ class TestAccountantPortalPages(AccountantPortalCommon):
         # In test mode Odoo renders reports as HTML instead of calling wkhtmltopdf.
         self.assertIn(self.bill.name, response.text)
         self.assertNotIn(self.invoice_open.name, response.text)
+        # Downloading is printing: logged, as the accountant.
+        printed = self._rows(res_id=self.bill.id, action_type="document_printed")
+        self.assertEqual(printed.user_id, self.accountant)
 
     def test_processed_toggle_is_csrf_protected_and_logged(self):
         url = self._url(f"/document/{self.invoice_open.id}/processed")
