@@ -278,6 +278,12 @@ class AccountantPortal(CustomerPortal):
         # One query for the partners of the page, not one per row.
         moves.partner_id.mapped("display_name")
         query = dict(url_args, page=page) if page > 1 else url_args
+        # Column headers sort the list, filters kept, back to its first page.
+        unsorted_args = {key: value for key, value in url_args.items() if key != "sortby"}
+        sort_urls = {}
+        for key in sortings:
+            args = unsorted_args if key == "date" else dict(unsorted_args, sortby=key)
+            sort_urls[key] = f"{url}?{urlencode(args)}" if args else url
         values = self._accountant_values(
             company,
             "accountant_archive",
@@ -295,6 +301,7 @@ class AccountantPortal(CustomerPortal):
             errors=errors,
             current_url=f"{url}?{urlencode(query)}" if query else url,
             settled_states=SETTLED_STATES,
+            sort_urls=sort_urls,
         )
         return request.render("invoice_workflow_audit.accountant_portal_archive", values)
 

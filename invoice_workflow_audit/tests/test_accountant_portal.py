@@ -310,6 +310,12 @@ class TestAccountantPortalPages(AccountantPortalCommon):
         self.assertEqual(listed("date_to=2026-01-31"), [paid])
         self.assertEqual(listed("sortby=date"), [open_, paid])
         self.assertEqual(listed("sortby=date_asc"), [paid, open_])
+        self.assertEqual(listed("sortby=total"), [paid, open_])
+        self.assertEqual(listed("sortby=partner"), [paid, open_])
+        # The column headers keep the filters and change the order only.
+        page = self._get(self._url("/out_invoice?filter=unpaid&sortby=number"))
+        self.assertIn(self._url("/out_invoice?filter=unpaid&amp;sortby=total"), page)
+        self.assertIn(self._url('/out_invoice?filter=unpaid"'), page)
         with patch.object(AccountantPortal, "_accountant_page_size", 1):
             self.assertEqual(listed("sortby=date_asc&page=2"), [open_])
             page = self._get(self._url("/out_invoice?sortby=date_asc&page=2"))
