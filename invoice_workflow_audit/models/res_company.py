@@ -114,6 +114,24 @@ class ResCompany(models.Model):
             )
         return True
 
+    def action_open_accountant_portal_settings(self):
+        """The current company's accountant portal settings, for accounting
+        managers who are not administrators (Settings is theirs only)."""
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Accountant Portal"),
+            "res_model": "res.company",
+            "res_id": self.env.company.id,
+            "view_mode": "form",
+            "views": [
+                (
+                    self.env.ref("invoice_workflow_audit.view_company_form_accountant_portal_settings").id,
+                    "form",
+                )
+            ],
+            "target": "current",
+        }
+
     def _accountant_last_bank_statement_date(self):
         """Date of the latest bank transaction of the company's bank journals."""
         self.ensure_one()

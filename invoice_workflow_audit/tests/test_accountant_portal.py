@@ -174,6 +174,10 @@ class TestAccountantPortalAccess(AccountantPortalCommon):
         with self.assertRaises(AccessError):
             self.company.with_user(self.invoice_user).action_stamp_books_up_to_date()
         self.assertFalse(self.company.books_up_to_date)
+        # Accounting managers who are not administrators reach it from Invoicing > Configuration.
+        action = self.env.ref("invoice_workflow_audit.action_accountant_portal_settings")
+        opened = action.with_user(self.status_manager).run()
+        self.assertEqual((opened["res_model"], opened["res_id"]), ("res.company", self.company.id))
         self.company.with_user(self.status_manager).action_stamp_books_up_to_date()
         self.assertEqual(self.company.books_up_to_date, fields.Date.context_today(self.company))
         self.env.flush_all()
