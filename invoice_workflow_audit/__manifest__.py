@@ -17,10 +17,13 @@
         "data/invoice_workflow_status_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_template_data.xml",
+        "data/invoice_recurrence_data.xml",
         "views/invoice_workflow_status_views.xml",
         "wizards/invoice_workflow_status_change_views.xml",
         "views/account_move_views.xml",
         "views/invoice_activity_log_views.xml",
+        "views/invoice_recurrence_views.xml",
+        "views/account_move_recurrence_views.xml",
         "views/res_config_settings_views.xml",
         "views/menus.xml",
     ],
@@ -30,6 +33,7 @@
     "assets": {
         "web.assets_backend": [
             "invoice_workflow_audit/static/src/components/**/*",
+            "invoice_workflow_audit/static/src/scss/*.scss",
         ],
         "web.assets_tests": [
             "invoice_workflow_audit/static/src/js/tours/*.js",
