@@ -53,7 +53,7 @@ class InvoiceRecurrence(models.Model):
         ondelete="set null",
         tracking=True,
         check_company=True,
-        domain="[('move_type', 'in', %s)]" % (RECURRING_MOVE_TYPES,),
+        domain="[('move_type', 'in', ('out_invoice', 'out_refund', 'in_invoice', 'in_refund'))]",
         help="The invoice or bill copied for each period: partner, lines, payment terms, journal.",
     )
     # Kept from the base document: they still tell what the recurrence was
