@@ -1,8 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "Invoice Workflow & Audit",
-    "summary": "Configurable invoice statuses with transition rules, time limits, "
-    "required comments and per-group visibility",
+    "summary": "Invoice statuses with transition rules, full document tracking, "
+    "an owner-only activity history and recurring invoices that never fail silently",
     "version": "18.0.1.0.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/invoice-workflow-audit/invoice_workflow_audit",

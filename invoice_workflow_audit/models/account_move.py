@@ -523,9 +523,23 @@ class AccountMove(models.Model):
     def _audit_stamp(self, kind):
         """Count one more printing or sending (``kind``), with its first and last date."""
         count, first, last = AUDIT_STAMP_FIELDS[kind]
-        now = fields.Datetime.now()
-        for move in self.sudo().with_context(tracking_disable=True):
-            move.write({count: move[count] + 1, first: move[first] or now, last: now})
+        if not self:
+            return
+        # One statement for all documents, whatever their number: printing a
+        # hundred invoices at once is one UPDATE, not a hundred writes.
+        self.flush_recordset([count, first, last])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE account_move SET %(count)s = COALESCE(%(count)s, 0) + 1,"
+                " %(first)s = COALESCE(%(first)s, %(now)s), %(last)s = %(now)s WHERE id IN %(ids)s",
+                count=SQL.identifier(count),
+                first=SQL.identifier(first),
+                last=SQL.identifier(last),
+                now=fields.Datetime.now(),
+                ids=tuple(self.ids),
+            )
+        )
+        self.invalidate_recordset([count, first, last])
 
     def _log_printed(self, label):
         """Printing or downloading: ``label`` says which report or file."""
