@@ -214,11 +214,21 @@ class TestRecurrenceSchedule(RecurrenceCommon):
         self._run_cron("2026-03-01")
         self.assertEqual(len(recurrence.move_ids), 1, "a deleted period is not generated again")
 
+    def test_scheduled_action_generates_due_documents(self):
+        recurrence = self._recurrence(date_start="2026-03-01")
+        self.assertEqual(self.cron.model_id.model, "invoice.recurrence")
+        with freeze_time("2026-03-01"):
+            self.cron.method_direct_trigger()
+        self.assertEqual(len(recurrence.move_ids), 1)
+
     def test_cron_reports_progress_in_batches(self):
         recurrences = self._recurrence() | self._recurrence() | self._recurrence()
+        cron, progress = self.cron._add_progress()
+        Recurrence = self.env["invoice.recurrence"].with_context(cron.env.context)
         with freeze_time("2026-02-01"):
-            done = self.env["invoice.recurrence"]._cron_generate_recurring_documents(batch_size=2)
+            done = Recurrence._cron_generate_recurring_documents(batch_size=2)
         self.assertEqual(done, 2)
+        self.assertEqual((progress.done, progress.remaining), (2, 1), "the cron runs again at once")
         self.assertEqual(len(recurrences.move_ids), 2)
         with freeze_time("2026-02-01"):
             self.env["invoice.recurrence"]._cron_generate_recurring_documents(batch_size=2)
