@@ -223,8 +223,8 @@ class TestRecurrenceSchedule(RecurrenceCommon):
 
     def test_cron_reports_progress_in_batches(self):
         recurrences = self._recurrence() | self._recurrence() | self._recurrence()
-        cron, progress = self.cron._add_progress()
-        Recurrence = self.env["invoice.recurrence"].with_context(cron.env.context)
+        progress = self.cron._add_progress()[1]
+        Recurrence = self.env["invoice.recurrence"].with_context(ir_cron_progress_id=progress.id)
         with freeze_time("2026-02-01"):
             done = Recurrence._cron_generate_recurring_documents(batch_size=2)
         self.assertEqual(done, 2)
