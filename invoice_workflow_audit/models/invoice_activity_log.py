@@ -162,8 +162,8 @@ class InvoiceActivityLog(models.Model):
         if chatter_body is not None and records and hasattr(records, "_message_log"):
             for record in records.exists():
                 record._message_log(body=chatter_body)
-        companies = self._log_companies(records)
-        enabled = companies.filtered("activity_log_enabled")
+        company_of = {record: self._log_company(record) for record in records or [None]}
+        enabled = self.env["res.company"].union(*company_of.values()).filtered("activity_log_enabled")
         if not enabled:
             return
         queue = self.env.cr.precommit.data.setdefault(PRECOMMIT_KEY, [])
@@ -172,8 +172,7 @@ class InvoiceActivityLog(models.Model):
         now = fields.Datetime.to_string(fields.Datetime.now())
         user_id = self.env.uid
         ip_address = self._current_ip_address()
-        for record in records or [None]:
-            company = self._log_company(record)
+        for record, company in company_of.items():
             if company not in enabled:
                 continue
             queue.append(
@@ -193,16 +192,8 @@ class InvoiceActivityLog(models.Model):
                 }
             )
 
-    def _log_companies(self, records):
-        if not records:
-            return self.env.company
-        if "company_id" in records._fields:
-            return records.sudo().company_id or self.env.company
-        if records._name == "res.company":
-            return records
-        return self.env.company
-
     def _log_company(self, record):
+        """The company whose history records an action on ``record``."""
         if record is None:
             return self.env.company
         if record._name == "res.company":
@@ -378,7 +369,11 @@ class InvoiceActivityLog(models.Model):
     def _update_send_state(self, mail_messages, send_state):
         """Follow an e-mail's outcome on the rows of the action that sent it,
         and append each change to the chain as its own row."""
-        if not mail_messages:
+        # Only companies with the history have rows to follow: skip the lookup
+        # for every e-mail of a database where nobody switched it on.
+        if not mail_messages or not self.env["res.company"].sudo().search_count(
+            [("activity_log_enabled", "=", True)], limit=1
+        ):
             return
         rows = self.sudo().search(
             [("mail_message_id", "in", mail_messages.ids), ("send_state", "!=", send_state)]

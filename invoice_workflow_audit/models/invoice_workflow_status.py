@@ -227,13 +227,13 @@ class InvoiceWorkflowStatus(models.Model):
 
     def action_open_moves(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_journal_line")
+        # The invoices and bills, as invoicing users see them (not journal entries).
+        action = self.env["ir.actions.act_window"]._for_xml_id("account.action_move_out_invoice")
         action.update(
             {
                 "name": self.env._("Documents in %(status)s", status=self.display_name),
                 "domain": [("workflow_status_id", "=", self.id)],
-                "context": {"default_move_type": "out_invoice"},
-                "views": [(False, "list"), (False, "form")],
+                "context": {"create": False},
             }
         )
         return action

@@ -76,6 +76,13 @@ class WorkflowStatusCommon(AccountTestInvoicingCommon):
         cls.env.user.groups_id |= cls.env.ref("invoice_workflow_audit.group_account_owner")
         cls.company_data["company"].activity_log_enabled = True
 
+    def _log_rows(self, **domain):
+        """Rows of the central log matching ``domain`` (field=value), oldest first."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()  # rows are appended at commit time
+        Log = self.env["invoice.activity.log"].sudo()
+        return Log.search([(key, "=", value) for key, value in domain.items()], order="id")
+
     def _call_kw(self, model, method, *args, **kwargs):
         """Call ``method`` of ``model`` through JSON-RPC, as the web client does
         (HttpCase subclasses, after ``authenticate``)."""

@@ -36,10 +36,7 @@ class TestActivityLog(WorkflowStatusCommon):
         cls.company.with_user(cls.owner).activity_log_enabled = True
 
     def _rows(self, **domain):
-        self.env.flush_all()
-        self.env.cr.precommit.run()  # rows are appended at commit time
-        Log = self.env["invoice.activity.log"].sudo()
-        return Log.search([(key, "=", value) for key, value in domain.items()], order="id")
+        return self._log_rows(**domain)
 
     def test_document_lifecycle_is_logged_with_user_and_detail(self):
         invoice = self._draft_invoice()

@@ -51,6 +51,18 @@ class TestDocumentTracking(WorkflowStatusCommon):
         self.assertIn("Printed", self._messages(invoice)[0].body)
         self.assertEqual(len(self._rows(invoice, "document_printed")), 1)
 
+    def test_printing_several_documents_counts_each_and_keeps_first_date(self):
+        first, second = self._posted_invoice(), self._posted_invoice()
+        Report = self.env["ir.actions.report"]
+        with freeze_time("2026-02-01 10:00:00"):
+            Report._render_qweb_pdf("account.account_invoices", (first | second).ids)
+        with freeze_time("2026-03-01 10:00:00"):
+            Report._render_qweb_pdf("account.account_invoices", first.ids)
+        self.assertEqual((first.audit_print_count, second.audit_print_count), (2, 1))
+        self.assertEqual(str(first.audit_first_printed_date), "2026-02-01 10:00:00")
+        self.assertEqual(str(first.audit_last_printed_date), "2026-03-01 10:00:00")
+        self.assertEqual(str(second.audit_last_printed_date), "2026-02-01 10:00:00")
+
     def test_sending_logs_recipients_and_follows_the_delivery(self):
         invoice = self._posted_invoice()
         wizard = (
