@@ -405,7 +405,11 @@ class AccountantPortal(CustomerPortal):
                         "Unknown bank journal %(value)s: all bank journals are shown.", value=journal_arg
                     )
                 )
-        domain = [("company_id", "=", company.id), ("journal_id", "in", (journal or journals).ids)]
+        domain = [
+            ("company_id", "=", company.id),
+            ("journal_id", "in", (journal or journals).ids),
+            ("state", "=", "posted"),  # not the cancelled ones
+        ]
         if date_from:
             domain.append(("date", ">=", date_from))
         if date_to:

@@ -139,7 +139,7 @@ class ResCompany(models.Model):
             self.env["account.bank.statement.line"]
             .sudo()
             ._read_group(
-                [("company_id", "=", self.id), ("journal_id.type", "=", "bank")],
+                [("company_id", "=", self.id), ("journal_id.type", "=", "bank"), ("state", "=", "posted")],
                 aggregates=["date:max"],
             )
         )
