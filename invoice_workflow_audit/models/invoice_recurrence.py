@@ -8,7 +8,7 @@ from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, format_date, groupby
 
 _logger = logging.getLogger(__name__)
 
@@ -76,10 +76,10 @@ class InvoiceRecurrence(models.Model):
         "res.company",
         compute="_compute_company_id",
         store=True,
+        precompute=True,
         readonly=False,
         required=True,
         index=True,
-        default=lambda self: self.env.company,
     )
     currency_id = fields.Many2one(related="template_move_id.currency_id")
     amount_total = fields.Monetary(related="template_move_id.amount_total", string="Amount")
@@ -398,21 +398,100 @@ class InvoiceRecurrence(models.Model):
 
     @api.model
     def _cron_generate_recurring_documents(self, batch_size=50):
-        """Generate the due documents of running recurrences, each recurrence
-        in its own transaction, and report progress to the cron."""
+        """Generate the due documents of running recurrences, a batch of
+        recurrences per transaction, and report progress to the cron (which
+        calls again at once while recurrences are left)."""
         today = fields.Date.context_today(self)
         due = self.search([("state", "=", "running"), ("date_next", "<=", today)], order="date_next, id")
         batch = due[:batch_size]
-        auto_commit = not getattr(threading.current_thread(), "testing", False)
-        done = 0
-        for recurrence in batch:
-            recurrence._generate_due_documents(today)
-            done += 1
-            if auto_commit:
-                self.env["ir.cron"]._notify_progress(done=done, remaining=len(due) - done)
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-        self.env["ir.cron"]._notify_progress(done=done, remaining=len(due) - done)
-        return done
+        batch._generate_batch(today)
+        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(due) - len(batch))
+        if not getattr(threading.current_thread(), "testing", False):
+            # Never lose a committed batch to a later failure of the run.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        return len(batch)
+
+    def _generate_batch(self, today):
+        """Generate the due periods of these recurrences together: one create
+        and one posting for all their documents, as the work of one
+        transaction. If any of them fails, nothing of the batch is kept and
+        each recurrence is generated on its own instead (its own savepoint),
+        so that only the failing one stops and the others go on.
+        """
+        locked = self._lock_batch()
+        if locked is None:
+            return self._generate_one_by_one(today)
+        plan = [(recurrence, day) for recurrence in locked for day in recurrence._due_period_dates(today)]
+        if not plan:
+            return self.env["account.move"]
+        try:
+            with self.env.cr.savepoint():
+                moves = self._generate_plan(plan)
+                for recurrence in locked:
+                    recurrence._end_if_finished()
+                return moves
+        except CONCURRENCY_ERRORS as error:
+            _logger.info("Recurrences %s skipped: %s", locked.ids, error)
+            return self.env["account.move"]
+        except Exception as error:
+            # The one-by-one pass finds the culprit and stops it alone.
+            _logger.info("Batch of recurrences %s generated one by one: %s", locked.ids, error)
+        return locked._generate_one_by_one(today)
+
+    def _generate_one_by_one(self, today):
+        moves = self.env["account.move"]
+        for recurrence in self:
+            moves |= recurrence._generate_due_documents(today)
+        return moves
+
+    def _lock_batch(self):
+        """Lock these running recurrences for the transaction; the ones another
+        worker holds are left out (that worker generates them). None when one
+        of them changed since the transaction began: lock them one by one."""
+        if not self:
+            return self
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM invoice_recurrence WHERE id IN %s AND state = 'running'"
+                        " ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+                        tuple(self.ids),
+                    ),
+                    log_exceptions=False,
+                )
+                ids = {row[0] for row in self.env.cr.fetchall()}
+        except pg_errors.SerializationFailure:
+            return None
+        self.invalidate_recordset()
+        return self.filtered(lambda recurrence: recurrence.id in ids)
+
+    def _generate_plan(self, plan):
+        """Create, post and send the documents of ``plan`` [(recurrence, period date)]."""
+        for recurrence, _day in plan:
+            recurrence._check_can_generate()
+        generated = []  # (recurrence, period date, document), in the order of the plan
+        for company, company_plan in groupby(plan, key=lambda item: item[0].company_id):
+            created = (
+                self.env["account.move"]
+                .with_company(company)
+                .create(
+                    [
+                        recurrence.template_move_id.copy_data(recurrence._period_values(day))[0]
+                        for recurrence, day in company_plan
+                    ]
+                )
+            )
+            generated += [
+                (recurrence, day, move) for (recurrence, day), move in zip(company_plan, created, strict=True)
+            ]
+        generated.sort(key=lambda item: (item[0].id, item[1]))
+        moves = self.env["account.move"].union(*(move for _recurrence, _day, move in generated))
+        if to_post := moves.filtered("recurrence_id.auto_post"):
+            to_post.action_post()
+        for recurrence, day, move in generated:
+            recurrence._after_period_generated(move, day)
+        return moves
 
     def _generate_due_documents(self, today):
         """Generate every due period of this recurrence, oldest first.
@@ -445,10 +524,7 @@ class InvoiceRecurrence(models.Model):
                 _logger.info("Recurrence %s stopped on %s: %s", recurrence.name, period_date, error)
                 recurrence._stop(self._error_text(error))
                 break
-        if recurrence.state == "running" and not recurrence._is_within_end(
-            recurrence.date_next, recurrence.period_count
-        ):
-            recurrence._end(self.env._("The recurrence reached its end."))
+        recurrence._end_if_finished()
         return moves
 
     def _lock_for_generation(self):
@@ -487,6 +563,11 @@ class InvoiceRecurrence(models.Model):
         move = self.env["account.move"].create(values)
         if self.auto_post:
             move.action_post()
+        self._after_period_generated(move, period_date)
+        return move
+
+    def _after_period_generated(self, move, period_date):
+        """Tell both sides, move the schedule, and send when configured."""
         body = Markup("%s") % self.env._(
             "Generated by the recurrence %(recurrence)s for the period of %(date)s.",
             recurrence=self._get_html_link(),
@@ -508,7 +589,10 @@ class InvoiceRecurrence(models.Model):
         )
         if self.auto_send:
             self._send_document(move)
-        return move
+
+    def _end_if_finished(self):
+        if self.state == "running" and not self._is_within_end(self.date_next, self.period_count):
+            self._end(self.env._("The recurrence reached its end."))
 
     def _period_values(self, period_date):
         template = self.template_move_id

@@ -86,6 +86,30 @@ class TestRecurrenceSchedule(RecurrenceCommon):
             "the document says which recurrence generated it",
         )
 
+    def test_one_batch_for_healthy_recurrences(self):
+        recurrences = self._recurrence(date_start="2026-03-01") | self._recurrence(date_start="2026-02-01")
+        with freeze_time("2026-03-01"):
+            moves = recurrences._generate_batch(fields.Date.today())
+        self.assertEqual(len(moves), 3)
+        self.assertEqual(moves.recurrence_id, recurrences)
+        self.assertEqual(set(moves.mapped("state")), {"posted"})
+        self.assertEqual(recurrences.mapped("period_count"), [1, 2])
+        self.assertEqual(recurrences.mapped("date_next"), [date(2026, 4, 1), date(2026, 4, 1)])
+
+    def test_one_batch_across_companies(self):
+        other = self.setup_other_company()["company"]
+        self.env.user.company_ids |= other
+        here = self._recurrence(date_start="2026-03-01")
+        there_invoice = self.init_invoice(
+            "out_invoice", amounts=[200.0], invoice_date="2026-02-01", post=True, company=other
+        )
+        there = self._recurrence(there_invoice, date_start="2026-03-01")
+        self.assertEqual(there.company_id, other)
+        self._run_cron("2026-03-01")
+        self.assertEqual(here.move_ids.company_id, self.company)
+        self.assertEqual((there.move_ids.company_id, there.move_ids.amount_untaxed), (other, 200.0))
+        self.assertEqual(there.move_ids.journal_id, there_invoice.journal_id)
+
     def test_cron_twice_never_duplicates(self):
         recurrence = self._recurrence()
         self._run_cron("2026-03-01")
@@ -582,10 +606,13 @@ class TestRecurrenceConcurrency(RecurrenceCommon):
             first = self._worker(cr1)._generate_due_documents(today)
             self.assertEqual(len(first), 1)
             # The first worker holds the recurrence: the second one skips it
-            # at once instead of waiting or generating the period again.
+            # at once instead of waiting or generating the period again, in a
+            # batch of the cron as on its own.
+            self.assertFalse(self._worker(cr2)._generate_batch(today))
             self.assertFalse(self._worker(cr2)._generate_due_documents(today))
             cr1.commit()
             # Same transaction, after the first worker committed: still nothing.
+            self.assertFalse(self._worker(cr2)._generate_batch(today))
             self.assertFalse(self._worker(cr2)._generate_due_documents(today))
             cr2.commit()
             # A later run sees the period done.
