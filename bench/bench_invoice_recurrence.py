@@ -1095,9 +1095,10 @@ def build_report(args, data):
         "- direct: `account.move.create(vals)` then `action_post()` then `COMMIT`, invoice by invoice;",
         "- recurrence cron: the cron as `ir.cron._run_job` runs it: `_add_progress`, COMMIT, "
         "`_callback` (the server action `model._cron_generate_recurring_documents()`, 50 "
-        "recurrences a call, a COMMIT after each), COMMIT; again while the progress reports "
-        "recurrences remaining. Each recurrence: lock, copy of the base document, `action_post`, "
-        "chatter note, `date_next` moved, log of the generation;",
+        "recurrences a call: lock, one `create` of their documents (copies of the base "
+        "documents), one `action_post`, then per document a chatter note, `date_next` moved "
+        "and the log of the generation, COMMIT), COMMIT; again while the progress reports "
+        "recurrences remaining;",
         "- contract: the cron the same way (`cron_recurring_create_invoice()`: one call, one "
         "transaction for all contracts, `account.move.create` of all the invoices at once), then "
         "`action_post()` of the drafts it created, all at once, then COMMIT: contract 18.0 creates "
