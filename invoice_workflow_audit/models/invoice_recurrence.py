@@ -418,7 +418,7 @@ class InvoiceRecurrence(models.Model):
         each recurrence is generated on its own instead (its own savepoint),
         so that only the failing one stops and the others go on.
         """
-        locked = self._lock_batch()
+        locked = self._lock_for_generation()
         if locked is None:
             return self._generate_one_by_one(today)
         plan = [(recurrence, day) for recurrence in locked for day in recurrence._due_period_dates(today)]
@@ -444,10 +444,12 @@ class InvoiceRecurrence(models.Model):
             moves |= recurrence._generate_due_documents(today)
         return moves
 
-    def _lock_batch(self):
+    def _lock_for_generation(self):
         """Lock these running recurrences for the transaction; the ones another
         worker holds are left out (that worker generates them). None when one
-        of them changed since the transaction began: lock them one by one."""
+        of them changed and was committed since the transaction began: lock
+        them one by one (for a single recurrence: skip it, the next run sees
+        that work)."""
         if not self:
             return self
         try:
@@ -526,27 +528,6 @@ class InvoiceRecurrence(models.Model):
                 break
         recurrence._end_if_finished()
         return moves
-
-    def _lock_for_generation(self):
-        """Lock this running recurrence for the transaction, or tell that
-        another worker holds it (then it is skipped: that worker generates)."""
-        try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT id FROM invoice_recurrence WHERE id = %s AND state = 'running'"
-                        " FOR NO KEY UPDATE SKIP LOCKED",
-                        self.id,
-                    ),
-                    log_exceptions=False,
-                )
-                locked = bool(self.env.cr.fetchone())
-        except pg_errors.SerializationFailure:
-            # Changed and committed by another worker since this transaction began.
-            return False
-        # What that worker may have committed before the lock (date_next) counts.
-        self.invalidate_recordset()
-        return locked
 
     @staticmethod
     def _error_text(error):
