@@ -1,5 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from .models.account_move import WORKFLOW_MOVE_TYPES
 
 
 def post_init_hook(env):
@@ -9,7 +8,7 @@ def post_init_hook(env):
     default statuses are loaded: recompute them now that statuses exist.
     """
     moves = env["account.move"].search(
-        [("move_type", "in", WORKFLOW_MOVE_TYPES), ("workflow_status_id", "=", False)]
+        [("move_type", "in", env["account.move"].get_invoice_types()), ("workflow_status_id", "=", False)]
     )
     fields = [moves._fields[name] for name in ("workflow_status_id", "workflow_status_date")]
     for field in fields:

@@ -1,18 +1,7 @@
-from . import invoice_activity_log
-from . import invoice_activity_log_mixin
-from . import invoice_workflow_status
-from . import invoice_recurrence
-from . import account_move
-from . import account_journal
-from . import account_move_line
-from . import account_move_send
-from . import account_partial_reconcile
-from . import account_payment
-from . import ir_actions_report
-from . import ir_rule
-from . import mail_notification
-from . import res_company
-from . import res_config_settings
-from . import res_users
-from . import res_partner
-from . import account_move_accountant
+# One package per capability; the activity history comes first, as the other
+# capabilities log through it and inherit its mixin.
+from . import activity_log
+from . import workflow
+from . import tracking
+from . import recurrence
+from . import accountant_portal

@@ -61,12 +61,21 @@ class WorkflowStatusCommon(AccountTestInvoicingCommon):
     def _draft_invoice(cls, move_type="out_invoice", **kwargs):
         return cls.init_invoice(move_type, products=cls.product_a, **kwargs)
 
+    def _flush_tracking(self):
+        """Write what a commit would write: pending fields, then the pre-commit
+        work (tracking messages, history rows)."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+
+    def _messages(self, record):
+        """The chatter messages of ``record`` once tracking is written, newest first."""
+        self._flush_tracking()
+        record.invalidate_recordset(["message_ids"])
+        return record.message_ids
+
     def _status_messages(self, move):
         """The chatter messages of ``move`` that track a status change, newest first."""
-        self.env.flush_all()
-        self.env.cr.precommit.run()  # tracking messages are written at commit time
-        move.invalidate_recordset(["message_ids"])
-        return move.message_ids.filtered(
+        return self._messages(move).filtered(
             lambda m: "workflow_status_id" in m.tracking_value_ids.field_id.mapped("name")
         )
 
@@ -76,11 +85,14 @@ class WorkflowStatusCommon(AccountTestInvoicingCommon):
         cls.env.user.groups_id |= cls.env.ref("invoice_workflow_audit.group_account_owner")
         cls.company_data["company"].activity_log_enabled = True
 
-    def _log_rows(self, **domain):
-        """Rows of the central log matching ``domain`` (field=value), oldest first."""
-        self.env.flush_all()
-        self.env.cr.precommit.run()  # rows are appended at commit time
+    def _log_rows(self, record=None, **domain):
+        """Rows of the central log about ``record`` (when given) matching
+        ``domain`` (field=value), oldest first, once the commit work is done."""
+        self._flush_tracking()
+        if record is not None:
+            domain.update(res_model=record._name, res_id=record.id)
         Log = self.env["invoice.activity.log"].sudo()
+        Log.invalidate_model()
         return Log.search([(key, "=", value) for key, value in domain.items()], order="id")
 
     def _call_kw(self, model, method, *args, **kwargs):

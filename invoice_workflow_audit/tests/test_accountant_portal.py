@@ -112,11 +112,6 @@ class AccountantPortalCommon(WorkflowStatusCommon, AccountTestInvoicingHttpCommo
         self.assertTrue(token, "the page carries a CSRF token")
         return token.group(1).decode()
 
-    def _rows(self, **domain):
-        self.env.invalidate_all()
-        Log = self.env["invoice.activity.log"].sudo()
-        return Log.search([(key, "=", value) for key, value in domain.items()], order="id")
-
 
 @tagged("post_install", "-at_install")
 class TestAccountantPortalAccess(AccountantPortalCommon):
@@ -124,9 +119,8 @@ class TestAccountantPortalAccess(AccountantPortalCommon):
 
     def test_grants_are_logged_from_every_side(self):
         self.other_company.activity_log_enabled = True
-        self.env.flush_all()
-        self.env.cr.precommit.run()
-        granted = self._rows(
+        self._flush_tracking()
+        granted = self._log_rows(
             res_model="res.company", res_id=self.company.id, action_type="accountant_access_granted"
         )
         self.assertEqual(len(granted), 1)
@@ -145,10 +139,9 @@ class TestAccountantPortalAccess(AccountantPortalCommon):
         self.assertEqual(self.accountant.accountant_company_ids, self.company | self.other_company)
         # From the company.
         self.company.with_user(self.admin_user).accountant_user_ids = [Command.unlink(self.accountant.id)]
-        self.env.flush_all()
-        self.env.cr.precommit.run()
+        self._flush_tracking()
 
-        rows = self._rows(res_model="res.company", res_id=self.other_company.id)
+        rows = self._log_rows(res_model="res.company", res_id=self.other_company.id)
         other_rows = rows.filtered(lambda r: r.action_type.startswith("accountant_access"))
         self.assertEqual(
             other_rows.mapped("action_type"),
@@ -157,7 +150,7 @@ class TestAccountantPortalAccess(AccountantPortalCommon):
         self.assertIn("iwa_outsider", other_rows[0].description)
         self.assertIn("iwa_outsider", other_rows[1].description)
         self.assertIn("iwa_accountant", other_rows[2].description)
-        revoked = self._rows(res_id=self.company.id, action_type="accountant_access_revoked")
+        revoked = self._log_rows(res_id=self.company.id, action_type="accountant_access_revoked")
         self.assertEqual(len(revoked), 1)
         self.assertIn("iwa_accountant", revoked.description)
 
@@ -180,9 +173,8 @@ class TestAccountantPortalAccess(AccountantPortalCommon):
         self.assertEqual((opened["res_model"], opened["res_id"]), ("res.company", self.company.id))
         self.company.with_user(self.status_manager).action_stamp_books_up_to_date()
         self.assertEqual(self.company.books_up_to_date, fields.Date.context_today(self.company))
-        self.env.flush_all()
-        self.env.cr.precommit.run()
-        stamped = self._rows(res_id=self.company.id, action_type="books_stamped")
+        self._flush_tracking()
+        stamped = self._log_rows(res_id=self.company.id, action_type="books_stamped")
         self.assertEqual(stamped.user_id, self.status_manager)
 
     def test_processed_flag_is_not_writable_in_the_back_office(self):
@@ -351,7 +343,7 @@ class TestAccountantPortalPages(AccountantPortalCommon):
         self.assertIn(self.bill.name, response.text)
         self.assertNotIn(self.invoice_open.name, response.text)
         # Downloading is printing: logged, as the accountant.
-        printed = self._rows(res_id=self.bill.id, action_type="document_printed")
+        printed = self._log_rows(res_id=self.bill.id, action_type="document_printed")
         self.assertEqual(printed.user_id, self.accountant)
 
     def test_processed_toggle_is_csrf_protected_and_logged(self):
@@ -383,7 +375,7 @@ class TestAccountantPortalPages(AccountantPortalCommon):
         self.env.invalidate_all()
         self.assertFalse(self.foreign_invoice.accountant_processed)
 
-        rows = self._rows(res_model="account.move", res_id=self.invoice_open.id)
+        rows = self._log_rows(res_model="account.move", res_id=self.invoice_open.id)
         actions = [row.action_type for row in rows if row.action_type.startswith("accountant_processed")]
         self.assertEqual(actions, ["accountant_processed_set", "accountant_processed_cleared"])
         self.assertEqual(
@@ -409,17 +401,16 @@ class TestAccountantPortalPages(AccountantPortalCommon):
         )
         self.assertIn("report_type=pdf", message.body)
         self.assertEqual(message.author_id, self.accountant.partner_id)
-        row = self._rows(res_id=self.invoice_paid.id, action_type="portal_document_sent")
+        row = self._log_rows(res_id=self.invoice_paid.id, action_type="portal_document_sent")
         self.assertEqual(len(row), 1)
         self.assertEqual(row.send_state, "pending")
         self.assertEqual(row.mail_message_id, message)
         self.assertNotIn(self.invoice_paid.access_token, row.description)
         # Delivery moves the send status of the row.
         self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)]).send()
-        self.env.flush_all()
-        self.env.cr.precommit.run()
+        self._flush_tracking()
         self.assertEqual(
-            self._rows(res_id=self.invoice_paid.id, action_type="portal_document_sent").send_state, "sent"
+            self._log_rows(res_id=self.invoice_paid.id, action_type="portal_document_sent").send_state, "sent"
         )
 
         # No e-mail address: nothing sent, and said so.
@@ -427,7 +418,7 @@ class TestAccountantPortalPages(AccountantPortalCommon):
             self._url(f"/document/{self.invoice_open.id}/send"), data={"csrf_token": token}
         )
         self.assertIn("has no e-mail address", response.text)
-        self.assertFalse(self._rows(res_id=self.invoice_open.id, action_type="portal_document_sent"))
+        self.assertFalse(self._log_rows(res_id=self.invoice_open.id, action_type="portal_document_sent"))
         # Only customer invoices.
         response = self.url_open(self._url(f"/document/{self.bill.id}/send"), data={"csrf_token": token})
         self.assertEqual(response.status_code, 404)

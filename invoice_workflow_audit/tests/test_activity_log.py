@@ -35,34 +35,31 @@ class TestActivityLog(WorkflowStatusCommon):
         )
         cls.company.with_user(cls.owner).activity_log_enabled = True
 
-    def _rows(self, **domain):
-        return self._log_rows(**domain)
-
     def test_document_lifecycle_is_logged_with_user_and_detail(self):
         invoice = self._draft_invoice()
         name_at_creation = invoice.display_name
-        self._rows()
+        self._log_rows()
         invoice.with_user(self.invoice_user).write({"ref": "PO-42"})
         invoice.with_user(self.invoice_user).action_post()
-        created = self._rows(res_model="account.move", res_id=invoice.id, action_type="document_created")
+        created = self._log_rows(res_model="account.move", res_id=invoice.id, action_type="document_created")
         self.assertEqual(len(created), 1)
         self.assertEqual(created.company_id, self.company)
         # The name the document had when the action happened.
         self.assertEqual(created.document_name, name_at_creation)
         self.assertFalse(created.ip_address, "no HTTP request: no address")
-        modified = self._rows(res_id=invoice.id, action_type="document_modified")
+        modified = self._log_rows(res_id=invoice.id, action_type="document_modified")
         self.assertEqual(modified.user_id, self.invoice_user)
         self.assertIn("PO-42", modified[0].description)
-        posted = self._rows(res_id=invoice.id, action_type="document_posted")
+        posted = self._log_rows(res_id=invoice.id, action_type="document_posted")
         self.assertEqual(len(posted), 1)
-        status = self._rows(res_id=invoice.id, action_type="status_changed")
+        status = self._log_rows(res_id=invoice.id, action_type="status_changed")
         self.assertIn("New → In progress", status.description)
 
     def test_deleted_document_keeps_its_name(self):
         invoice = self._draft_invoice()
         invoice_id, name = invoice.id, invoice.display_name
         invoice.unlink()
-        deleted = self._rows(res_id=invoice_id, action_type="document_deleted")
+        deleted = self._log_rows(res_id=invoice_id, action_type="document_deleted")
         self.assertEqual(deleted.document_name, name)
         self.assertEqual(deleted.res_model, "account.move")
 
@@ -70,17 +67,17 @@ class TestActivityLog(WorkflowStatusCommon):
         status = self.env["invoice.workflow.status"].create({"name": "Audited", "group": "in_progress"})
         status.time_limit_hours = 3
         status.unlink()
-        actions = self._rows(res_model="invoice.workflow.status", res_id=status.id).mapped("action_type")
+        actions = self._log_rows(res_model="invoice.workflow.status", res_id=status.id).mapped("action_type")
         self.assertEqual(
             actions, ["status_config_created", "status_config_modified", "status_config_deleted"]
         )
 
     def test_disabled_company_writes_nothing_but_chatter_works(self):
         self.company.with_user(self.owner).activity_log_enabled = False
-        before = len(self._rows())
+        before = len(self._log_rows())
         invoice = self._posted_invoice()
         invoice.action_set_workflow_status(self.status_sent)
-        self.assertEqual(len(self._rows()), before)
+        self.assertEqual(len(self._log_rows()), before)
         self.assertTrue(self._status_messages(invoice))
 
     def test_switching_is_owner_only_and_logged(self):
@@ -89,12 +86,12 @@ class TestActivityLog(WorkflowStatusCommon):
         self.assertTrue(self.company.activity_log_enabled)
         self.company.with_user(self.owner).activity_log_enabled = False
         self.company.with_user(self.owner).activity_log_enabled = True
-        actions = self._rows(res_model="res.company", res_id=self.company.id).mapped("action_type")
+        actions = self._log_rows(res_model="res.company", res_id=self.company.id).mapped("action_type")
         self.assertEqual(actions[-2:], ["log_disabled", "log_enabled"])
 
     def test_only_the_owner_reads_and_nobody_writes(self):
         self._draft_invoice()
-        row = self._rows()[:1]
+        row = self._log_rows()[:1]
         self.assertTrue(row.with_user(self.owner).read(["description"]))
         for user in (self.administrator, self.invoice_user, self.status_manager):
             with self.assertRaises(AccessError):
@@ -116,7 +113,7 @@ class TestActivityLog(WorkflowStatusCommon):
     def test_verify_integrity_detects_sql_tampering(self):
         for _i in range(3):
             self._posted_invoice()
-        rows = self._rows(company_id=self.company.id)
+        rows = self._log_rows(company_id=self.company.id)
         self.assertGreaterEqual(len(rows), 4)
         Log = self.env["invoice.activity.log"].with_user(self.owner)
         self.assertEqual(Log._verify_integrity(self.company), (True, len(rows)))
@@ -136,7 +133,7 @@ class TestActivityLog(WorkflowStatusCommon):
 
     def test_verify_integrity_detects_removed_rows(self):
         self._posted_invoice()
-        rows = self._rows(company_id=self.company.id)
+        rows = self._log_rows(company_id=self.company.id)
         self.env.cr.execute(SQL("DELETE FROM invoice_activity_log WHERE id = %s", rows[-1].id))
         self.assertEqual(self.env["invoice.activity.log"]._verify_integrity(self.company), (False, None))
 
@@ -244,8 +241,7 @@ class TestActivityLogHttp(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
         )
         company.with_user(owner).activity_log_enabled = True
         invoice = self._posted_invoice()
-        self.env.flush_all()
-        self.env.cr.precommit.run()
+        self._flush_tracking()
 
         self.authenticate(self.invoice_user.login, self.invoice_user.login)
         self._call_kw("account.move", "action_set_workflow_status", invoice.ids, self.status_sent.id)
@@ -278,8 +274,7 @@ class TestActivityLogHttp(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
     def test_pdf_download_is_logged_once_with_the_address(self):
         self._enable_activity_log()
         invoice = self._posted_invoice()
-        self.env.flush_all()
-        self.env.cr.precommit.run()
+        self._flush_tracking()
         self.authenticate(self.invoice_user.login, self.invoice_user.login)
         response = self.url_open(f"/account/download_invoice_documents/{invoice.id}/pdf")
         self.assertEqual(response.status_code, 200)

@@ -12,11 +12,9 @@ class TestActivityLogTour(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
         self._enable_activity_log()
         customer = self.env["res.partner"].create({"name": "Activity Tour Customer"})
         invoice = self.init_invoice("out_invoice", partner=customer, products=self.product_a)
-        self.env.flush_all()
-        self.env.cr.precommit.run()
+        self._flush_tracking()
         invoice.action_post()
-        self.env.flush_all()
-        self.env.cr.precommit.run()
+        self._flush_tracking()
         self.start_tour(
             "/odoo/action-invoice_workflow_audit.action_invoice_activity_log",
             "invoice_activity_log_tour",

@@ -20,28 +20,6 @@ class TestDocumentTracking(WorkflowStatusCommon):
         cls._enable_activity_log()
         cls.partner_a.email = "partner_a@example.com"
 
-    def _rows(self, move, action_type):
-        self.env.flush_all()
-        self.env.cr.precommit.run()
-        return (
-            self.env["invoice.activity.log"]
-            .sudo()
-            .search(
-                [
-                    ("res_model", "=", "account.move"),
-                    ("res_id", "=", move.id),
-                    ("action_type", "=", action_type),
-                ],
-                order="id",
-            )
-        )
-
-    def _messages(self, move):
-        self.env.flush_all()
-        self.env.cr.precommit.run()
-        move.invalidate_recordset(["message_ids"])
-        return move.message_ids
-
     def test_printing_is_counted_logged_and_in_chatter(self):
         invoice = self._posted_invoice()
         self.env["ir.actions.report"]._render_qweb_pdf("account.account_invoices", invoice.ids)
@@ -49,7 +27,7 @@ class TestDocumentTracking(WorkflowStatusCommon):
         self.assertTrue(invoice.audit_first_printed_date)
         self.assertEqual(invoice.audit_first_printed_date, invoice.audit_last_printed_date)
         self.assertIn("Printed", self._messages(invoice)[0].body)
-        self.assertEqual(len(self._rows(invoice, "document_printed")), 1)
+        self.assertEqual(len(self._log_rows(invoice, action_type="document_printed")), 1)
 
     def test_printing_several_documents_counts_each_and_keeps_first_date(self):
         first, second = self._posted_invoice(), self._posted_invoice()
@@ -72,7 +50,7 @@ class TestDocumentTracking(WorkflowStatusCommon):
         )
         wizard.action_send_and_print()
         self.assertEqual(invoice.audit_send_count, 1)
-        sent = self._rows(invoice, "document_sent")
+        sent = self._log_rows(invoice, action_type="document_sent")
         self.assertEqual(len(sent), 1)
         self.assertIn("partner_a@example.com", sent.description)
         self.assertEqual(sent.send_state, "pending")
@@ -80,7 +58,7 @@ class TestDocumentTracking(WorkflowStatusCommon):
         # The e-mail bounces: the row shows it, and the chain records the change.
         sent.mail_message_id.notification_ids.sudo().write({"notification_status": "bounce"})
         self.assertEqual(sent.send_state, "bounced")
-        change = self._rows(invoice, "send_state_changed")
+        change = self._log_rows(invoice, action_type="send_state_changed")
         self.assertEqual(change.send_state, "bounced")
         self.assertEqual(
             self.env["invoice.activity.log"]._verify_integrity(self.company)[0],
@@ -97,7 +75,7 @@ class TestDocumentTracking(WorkflowStatusCommon):
             invoice.invalidate_recordset(["can_send_payment_reminder"])
             self.assertTrue(invoice.can_send_payment_reminder)
             invoice.action_send_payment_reminder()
-            reminder = self._rows(invoice, "reminder_sent")
+            reminder = self._log_rows(invoice, action_type="reminder_sent")
             self.assertEqual(len(reminder), 1)
             self.assertEqual(reminder.send_state, "pending")
             self.assertIn("Payment reminder", reminder.mail_message_id.subject)
@@ -111,7 +89,7 @@ class TestDocumentTracking(WorkflowStatusCommon):
             invoice.invalidate_recordset(["can_send_payment_reminder"])
             with self.assertRaisesRegex(UserError, "No e-mail address"):
                 invoice.action_send_payment_reminder()
-            self.assertFalse(self._rows(invoice, "reminder_sent"))
+            self.assertFalse(self._log_rows(invoice, action_type="reminder_sent"))
 
     def test_fields_that_matter_are_tracked(self):
         invoice = self._draft_invoice()
@@ -119,7 +97,7 @@ class TestDocumentTracking(WorkflowStatusCommon):
         invoice.invoice_date_due = "2030-01-31"
         tracked = self._messages(invoice)[0].tracking_value_ids.field_id.mapped("name")
         self.assertIn("invoice_date_due", tracked)
-        modified = self._rows(invoice, "document_modified")
+        modified = self._log_rows(invoice, action_type="document_modified")
         self.assertIn("2030-01-31", modified[-1].description)
 
     def test_line_changes_are_summarised_once_per_transaction(self):
@@ -144,14 +122,14 @@ class TestDocumentTracking(WorkflowStatusCommon):
             }
         )
         message = self._messages(invoice)[0]
-        self.assertIn("Line changed: product_a (Quantity 1.0 → 3.0)", message.body)
+        self.assertIn("Line changed: product_a (Quantity: 1.0 → 3.0)", message.body)
         self.assertIn("Line added: product_b", message.body)
-        modified = self._rows(invoice, "document_modified")
+        modified = self._log_rows(invoice, action_type="document_modified")
         self.assertIn("Line added: product_b", modified[-1].description)
         invoice.write({"invoice_line_ids": [Command.unlink(line.id)]})
         self.assertIn("Line removed: product_a", self._messages(invoice)[0].body)
 
     def test_lines_of_a_new_invoice_are_not_reported(self):
         invoice = self._draft_invoice()
-        self.assertFalse(self._rows(invoice, "document_modified"))
+        self.assertFalse(self._log_rows(invoice, action_type="document_modified"))
         self.assertNotIn("Line", " ".join(self._messages(invoice).mapped("body")))

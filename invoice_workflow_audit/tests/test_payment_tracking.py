@@ -25,30 +25,6 @@ class TestPaymentTracking(WorkflowStatusCommon):
     # Helpers
     # ------------------------------------------------------------------
 
-    def _flush(self):
-        self.env.flush_all()
-        self.env.cr.precommit.run()  # tracking and log rows are written at commit time
-
-    def _rows(self, record, action_type):
-        self._flush()
-        return (
-            self.env["invoice.activity.log"]
-            .sudo()
-            .search(
-                [
-                    ("res_model", "=", record._name),
-                    ("res_id", "=", record.id),
-                    ("action_type", "=", action_type),
-                ],
-                order="id",
-            )
-        )
-
-    def _messages(self, record):
-        self._flush()
-        record.invalidate_recordset(["message_ids"])
-        return record.message_ids
-
     def _messages_with(self, record, text):
         # Amounts keep their symbol with a no-break space, written &nbsp; in HTML.
         html = text.replace(NBSP, "&nbsp;")
@@ -90,12 +66,12 @@ class TestPaymentTracking(WorkflowStatusCommon):
 
     def test_registering_a_payment_is_logged_on_invoice_and_payment(self):
         invoice = self._invoice(100.0)
-        self._flush()
+        self._flush_tracking()
         payment = self._register_payment(invoice, self.invoice_user)
         self.assertEqual(invoice.payment_state, "paid")
         self.assertTrue(payment.name)
 
-        created = self._rows(payment, "payment_created")
+        created = self._log_rows(payment, action_type="payment_created")
         self.assertEqual(len(created), 1)
         self.assertEqual(created.user_id, self.invoice_user)
         self.assertEqual(created.document_name, payment.name)
@@ -103,7 +79,7 @@ class TestPaymentTracking(WorkflowStatusCommon):
 
         expected = f"Payment {payment.name} reconciled with {invoice.name} (amount {self._money('100.00')})"
         for record in (invoice, payment):
-            reconciled = self._rows(record, "payment_reconciled")
+            reconciled = self._log_rows(record, action_type="payment_reconciled")
             self.assertEqual(len(reconciled), 1, record)
             self.assertEqual(reconciled.user_id, self.invoice_user)
             self.assertEqual(reconciled.description, expected)
@@ -118,7 +94,7 @@ class TestPaymentTracking(WorkflowStatusCommon):
         invoice = self._invoice(250.0)
         payment = self._register_payment(invoice, amount=100.0)
         self.assertEqual(invoice.payment_state, "partial")
-        reconciled = self._rows(invoice, "payment_reconciled")
+        reconciled = self._log_rows(invoice, action_type="payment_reconciled")
         self.assertEqual(
             reconciled.description,
             f"Payment {payment.name} reconciled with {invoice.name} (amount {self._money('100.00')})",
@@ -126,7 +102,7 @@ class TestPaymentTracking(WorkflowStatusCommon):
 
     def test_changing_a_draft_payment_is_tracked_and_logged(self):
         payment = self._draft_payment()
-        self._flush()
+        self._flush_tracking()
         payment.write({"amount": 150.0, "date": "2026-01-15", "journal_id": self.cash_journal.id})
         message = self._messages(payment)[0]
         tracked = {
@@ -138,7 +114,7 @@ class TestPaymentTracking(WorkflowStatusCommon):
         self.assertEqual(
             tracked["journal_id"], (self.bank_journal.display_name, self.cash_journal.display_name)
         )
-        modified = self._rows(payment, "payment_modified")
+        modified = self._log_rows(payment, action_type="payment_modified")
         self.assertEqual(len(modified), 1)
         lines = modified.description.split("\n")
         self.assertIn(f"Amount: {self._money('100.00')} → {self._money('150.00')}", lines)
@@ -152,12 +128,12 @@ class TestPaymentTracking(WorkflowStatusCommon):
         other_method = self.bank_journal.inbound_payment_method_line_ids.copy({"name": "Cheque desk"})
         old_method = payment.payment_method_line_id
         self.assertNotEqual(old_method, other_method)
-        self._flush()
+        self._flush_tracking()
         payment.write({"partner_id": self.partner_b.id, "payment_method_line_id": other_method.id})
         tracked = self._messages(payment)[0].tracking_value_ids.field_id.mapped("name")
         self.assertIn("partner_id", tracked)
         self.assertIn("payment_method_line_id", tracked)
-        description = self._rows(payment, "payment_modified").description
+        description = self._log_rows(payment, action_type="payment_modified").description
         self.assertIn(f"{self.partner_a.display_name} → {self.partner_b.display_name}", description)
         self.assertIn(
             f"Payment Method: {old_method.display_name} → {other_method.display_name}",
@@ -168,12 +144,12 @@ class TestPaymentTracking(WorkflowStatusCommon):
     def test_unreconciling_is_logged_on_invoice_and_payment(self):
         invoice = self._invoice(100.0)
         payment = self._register_payment(invoice)
-        self._flush()
+        self._flush_tracking()
         invoice.line_ids.remove_move_reconcile()
         self.assertEqual(invoice.payment_state, "not_paid")
         expected = f"Payment {payment.name} unreconciled from {invoice.name} (amount {self._money('100.00')})"
         for record in (invoice, payment):
-            unreconciled = self._rows(record, "payment_unreconciled")
+            unreconciled = self._log_rows(record, action_type="payment_unreconciled")
             self.assertEqual(len(unreconciled), 1, record)
             self.assertEqual(unreconciled.description, expected)
             self.assertEqual(unreconciled.user_id, self.env.user)
@@ -186,7 +162,7 @@ class TestPaymentTracking(WorkflowStatusCommon):
         self.assertEqual(invoice.payment_state, "partial")
         expected = f"{refund.name} reconciled with {invoice.name} (amount {self._money('40.00')})"
         for record in (invoice, refund):
-            self.assertEqual(self._rows(record, "payment_reconciled").description, expected)
+            self.assertEqual(self._log_rows(record, action_type="payment_reconciled").description, expected)
             self.assertEqual(len(self._messages_with(record, expected)), 1, record)
 
     def test_payment_without_entry_paid_by_a_bank_statement_line(self):
@@ -222,15 +198,16 @@ class TestPaymentTracking(WorkflowStatusCommon):
         self.assertEqual(payment.state, "paid")
         expected = f"Payment {payment.name} reconciled with {invoice.name} (amount {self._money('100.00')})"
         for record in (invoice, payment):
-            self.assertEqual(self._rows(record, "payment_reconciled").mapped("description"), [expected])
-        self.assertFalse(self._rows(statement_line.move_id, "payment_reconciled"))
+            rows = self._log_rows(record, action_type="payment_reconciled")
+            self.assertEqual(rows.mapped("description"), [expected])
+        self.assertFalse(self._log_rows(statement_line.move_id, action_type="payment_reconciled"))
 
     def test_cancelling_a_payment_logs_its_state(self):
         payment = self._draft_payment()
-        self._flush()
+        self._flush_tracking()
         payment.action_post()
         self.assertEqual(payment.state, "in_process")
-        self._flush()
+        self._flush_tracking()
         payment.action_cancel()
         self.assertEqual(payment.state, "canceled")
         state_value = self._messages(payment)[0].tracking_value_ids.filtered(
@@ -239,7 +216,7 @@ class TestPaymentTracking(WorkflowStatusCommon):
         self.assertEqual((state_value.old_value_char, state_value.new_value_char), ("In Process", "Canceled"))
         # One change, with the payment's own states (not its journal entry's).
         self.assertEqual(len(state_value), 1)
-        modified = self._rows(payment, "payment_modified")
+        modified = self._log_rows(payment, action_type="payment_modified")
         self.assertEqual(
             modified.mapped("description"), ["State: Draft → In Process", "State: In Process → Canceled"]
         )
@@ -248,16 +225,16 @@ class TestPaymentTracking(WorkflowStatusCommon):
         invoice = self._invoice(100.0)
         payment = self._register_payment(invoice)
         payment_id, name = payment.id, payment.name
-        self._flush()
+        self._flush_tracking()
         # Back to draft: the payment no longer pays the invoice.
         payment.action_draft()
-        unreconciled = self._rows(invoice, "payment_unreconciled")
+        unreconciled = self._log_rows(invoice, action_type="payment_unreconciled")
         self.assertEqual(len(unreconciled), 1)
         self.assertIn(f"Payment {name} unreconciled from {invoice.name}", unreconciled.description)
         self.assertEqual(invoice.payment_state, "not_paid")
         payment.unlink()
         self.assertFalse(payment.exists())
-        deleted = self._rows(payment.browse(payment_id), "payment_deleted")
+        deleted = self._log_rows(payment.browse(payment_id), action_type="payment_deleted")
         self.assertEqual(len(deleted), 1)
         self.assertEqual(deleted.document_name, name)
         self.assertEqual(deleted.res_model, "account.payment")
@@ -266,25 +243,25 @@ class TestPaymentTracking(WorkflowStatusCommon):
     def test_deleting_a_never_posted_payment(self):
         payment = self._draft_payment()
         payment_id = payment.id
-        self._flush()
+        self._flush_tracking()
         payment.unlink()
-        deleted = self._rows(payment.browse(payment_id), "payment_deleted")
+        deleted = self._log_rows(payment.browse(payment_id), action_type="payment_deleted")
         self.assertEqual(deleted.document_name, "Draft Payment")
-        self.assertEqual(len(self._rows(payment.browse(payment_id), "payment_created")), 1)
+        self.assertEqual(len(self._log_rows(payment.browse(payment_id), action_type="payment_created")), 1)
 
     def test_disabled_log_writes_nothing_but_chatter_works(self):
         self.company.activity_log_enabled = False
         Log = self.env["invoice.activity.log"].sudo()
-        self._flush()
+        self._flush_tracking()
         before = Log.search_count([])
         invoice = self._invoice(100.0)
         payment = self._register_payment(invoice)
         draft = self._draft_payment()
-        self._flush()
+        self._flush_tracking()
         draft.amount = 120.0
         invoice.line_ids.remove_move_reconcile()
         draft.unlink()
-        self._flush()
+        self._flush_tracking()
         self.assertEqual(Log.search_count([]), before)
         for record in (invoice, payment):
             self.assertTrue(

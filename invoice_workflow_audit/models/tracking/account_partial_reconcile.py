@@ -3,8 +3,6 @@ from markupsafe import Markup
 
 from odoo import api, models, tools
 
-from .account_move import WORKFLOW_MOVE_TYPES
-
 # The documents a matching pays, when both sides are workflow documents (a
 # credit note against an invoice): the invoice or bill.
 PAID_MOVE_TYPES = ("out_invoice", "in_invoice")
@@ -47,12 +45,9 @@ class AccountPartialReconcile(models.Model):
         for partial in self:
             debit_move = partial.debit_move_id.move_id
             credit_move = partial.credit_move_id.move_id
-            if (
-                debit_move.move_type not in WORKFLOW_MOVE_TYPES
-                and credit_move.move_type not in WORKFLOW_MOVE_TYPES
-            ):
+            if not debit_move.is_invoice() and not credit_move.is_invoice():
                 continue
-            if credit_move.move_type in PAID_MOVE_TYPES or debit_move.move_type not in WORKFLOW_MOVE_TYPES:
+            if credit_move.move_type in PAID_MOVE_TYPES or not debit_move.is_invoice():
                 invoice, other = credit_move, debit_move
                 amount, currency = partial.credit_amount_currency, partial.credit_currency_id
             else:
@@ -62,7 +57,7 @@ class AccountPartialReconcile(models.Model):
             # journal entry that this matching settles, as account decides it.
             payments = other.origin_payment_id or partial._get_to_update_payments(from_state="paid")
             document = other.browse()
-            if not payments and (other.move_type in WORKFLOW_MOVE_TYPES or other.statement_line_id):
+            if not payments and (other.is_invoice() or other.statement_line_id):
                 document = other
             if not payments and not document:
                 continue
@@ -105,7 +100,7 @@ class AccountPartialReconcile(models.Model):
                     action_type, names[document], names[invoice], matching["amount"], is_payment=False
                 )
                 # A credit note is a workflow document: its chatter tells the story too.
-                add(text, invoice | document if document.move_type in WORKFLOW_MOVE_TYPES else invoice)
+                add(text, invoice | document if document.is_invoice() else invoice)
         Log = self.env["invoice.activity.log"]
         for (text, _model), records in groups.items():
             Log._log_action(

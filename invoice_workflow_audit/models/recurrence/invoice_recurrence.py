@@ -12,8 +12,6 @@ from odoo.tools import SQL, format_date, groupby
 
 _logger = logging.getLogger(__name__)
 
-RECURRING_MOVE_TYPES = ("out_invoice", "out_refund", "in_invoice", "in_refund")
-
 # A failure that only means "another worker holds or just changed this
 # recurrence": it is skipped for this run, never stopped.
 CONCURRENCY_ERRORS = (pg_errors.LockNotAvailable, pg_errors.SerializationFailure)
@@ -40,6 +38,12 @@ class InvoiceRecurrence(models.Model):
     _description = "Recurring Invoice"
     _order = "state_sequence, date_next, id desc"
     _check_company_auto = True
+
+    _activity_log_created = "recurrence_created"
+    _activity_log_deleted = "recurrence_deleted"
+    _activity_log_modified = "recurrence_modified"
+    # Generation, stops and resumptions are logged as actions of their own.
+    _activity_log_untracked = ("state", "date_next")
 
     name = fields.Char(
         string="Reference", required=True, readonly=True, copy=False, default=lambda self: self.env._("New")
@@ -241,7 +245,7 @@ class InvoiceRecurrence(models.Model):
     def _check_template_move(self):
         for recurrence in self:
             move = recurrence.template_move_id
-            if move and move.move_type not in RECURRING_MOVE_TYPES:
+            if move and not move.is_invoice():
                 raise ValidationError(
                     self.env._("Only invoices, bills and credit notes can be made recurring.")
                 )
@@ -291,12 +295,7 @@ class InvoiceRecurrence(models.Model):
             if vals.get("name", self.env._("New")) == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("invoice.recurrence") or "/"
             vals["date_next"] = vals.get("date_start") or fields.Date.context_today(self)
-        recurrences = super().create(vals_list)
-        for recurrence in recurrences:
-            self.env["invoice.activity.log"]._log_action(
-                recurrence, "recurrence_created", recurrence._schedule_description()
-            )
-        return recurrences
+        return super().create(vals_list)
 
     def write(self, vals):
         if "template_move_id" in vals and self.filtered("period_count"):
@@ -311,24 +310,14 @@ class InvoiceRecurrence(models.Model):
         return result
 
     def _message_track(self, fields_iter, initial_values_dict):
-        # Tracking wrote the chatter; the central log gets the same changes.
         tracking = super()._message_track(fields_iter, initial_values_dict)
-        Log = self.env["invoice.activity.log"]
-        for recurrence in self.filtered("company_id.activity_log_enabled"):
-            changes = set(tracking.get(recurrence.id, (None, None))[0] or ()) - {"state", "date_next"}
-            if changes:
-                initial = initial_values_dict.get(recurrence.id) or {}
-                Log._log_action(
-                    recurrence,
-                    "recurrence_modified",
-                    recurrence._activity_log_describe(sorted(changes), initial),
-                )
-        return tracking
+        return self._activity_log_tracking(tracking, initial_values_dict)
 
-    def unlink(self):
-        names = {recurrence.id: recurrence.display_name for recurrence in self}
-        self.env["invoice.activity.log"]._log_action(self, "recurrence_deleted", names=names)
-        return super().unlink()
+    def _activity_log_describes_creation(self):
+        return True
+
+    def _activity_log_creation_description(self):
+        return self._schedule_description()
 
     def _schedule_description(self):
         self.ensure_one()

@@ -8,6 +8,8 @@ from odoo.exceptions import AccessError
 from odoo.http import request
 from odoo.tools import SQL
 
+from ..common import LOG_QUEUE_KEY, SEND_STATE_KEY
+
 _logger = logging.getLogger(__name__)
 
 # Fields covered by the hash chain, in this order. They never change once the
@@ -32,8 +34,6 @@ SEND_STATES = [
     ("failed", "Failed"),
     ("bounced", "Bounced"),
 ]
-
-PRECOMMIT_KEY = "invoice_workflow_audit.activity_log"
 
 
 class InvoiceActivityLog(models.Model):
@@ -127,7 +127,7 @@ class InvoiceActivityLog(models.Model):
     # ------------------------------------------------------------------
 
     def write(self, vals):
-        if not self.env.context.get("_activity_log_send_state") or set(vals) - {"send_state"}:
+        if not self.env.context.get(SEND_STATE_KEY) or set(vals) - {"send_state"}:
             raise AccessError(self.env._("The activity history cannot be modified."))
         return super().write(vals)
 
@@ -166,7 +166,7 @@ class InvoiceActivityLog(models.Model):
         enabled = self.env["res.company"].union(*company_of.values()).filtered("activity_log_enabled")
         if not enabled:
             return
-        queue = self.env.cr.precommit.data.setdefault(PRECOMMIT_KEY, [])
+        queue = self.env.cr.precommit.data.setdefault(LOG_QUEUE_KEY, [])
         if not queue:
             self.env.cr.precommit.add(self._flush_queue)
         now = fields.Datetime.to_string(fields.Datetime.now())
@@ -216,7 +216,7 @@ class InvoiceActivityLog(models.Model):
     # ------------------------------------------------------------------
 
     def _flush_queue(self):
-        queue = self.env.cr.precommit.data.pop(PRECOMMIT_KEY, [])
+        queue = self.env.cr.precommit.data.pop(LOG_QUEUE_KEY, [])
         if not queue:
             return
         for row in queue:
@@ -380,7 +380,7 @@ class InvoiceActivityLog(models.Model):
         )
         if not rows:
             return
-        rows.with_context(_activity_log_send_state=True).write({"send_state": send_state})
+        rows.with_context(**{SEND_STATE_KEY: True}).write({"send_state": send_state})
         label = dict(self._fields["send_state"]._description_selection(self.env))[send_state]
         for row in rows:
             record = self.env[row.res_model].browse(row.res_id).exists() if row.res_model else None

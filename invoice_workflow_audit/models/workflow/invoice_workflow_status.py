@@ -2,25 +2,18 @@
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
-# Each status belongs to one of four fixed groups. The group gives the status its
-# colour everywhere it shows and its accounting meaning (see
-# account.move._workflow_accounting_group).
-STATUS_GROUPS = [
-    ("new", "New"),
-    ("in_progress", "In progress"),
-    ("paid", "Paid"),
-    ("cancelled", "Cancelled"),
-]
-
-# Colour index of Odoo's colour picker (kanban, many2one badges) per group.
-GROUP_COLORS = {"new": 4, "in_progress": 2, "paid": 10, "cancelled": 1}
+from ..common import STATUS_GROUP_COLORS, STATUS_GROUPS
 
 
 class InvoiceWorkflowStatus(models.Model):
     _name = "invoice.workflow.status"
     _description = "Invoice Workflow Status"
     _order = "sequence, id"
+    _inherit = ["invoice.activity.log.mixin"]
     _check_company_auto = True
+
+    _activity_log_created = "status_config_created"
+    _activity_log_deleted = "status_config_deleted"
 
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
@@ -81,7 +74,7 @@ class InvoiceWorkflowStatus(models.Model):
     @api.depends("group")
     def _compute_color(self):
         for status in self:
-            status.color = GROUP_COLORS.get(status.group, 0)
+            status.color = STATUS_GROUP_COLORS[status.group][0] if status.group else 0
 
     def _compute_move_count(self):
         counts = dict(
@@ -111,7 +104,6 @@ class InvoiceWorkflowStatus(models.Model):
     def create(self, vals_list):
         statuses = super().create(vals_list)
         self._clear_access_caches()
-        self.env["invoice.activity.log"]._log_action(statuses, "status_config_created")
         return statuses
 
     def write(self, vals):
@@ -169,8 +161,6 @@ class InvoiceWorkflowStatus(models.Model):
                 )
 
     def unlink(self):
-        names = {status.id: status.display_name for status in self}
-        self.env["invoice.activity.log"]._log_action(self, "status_config_deleted", names=names)
         result = super().unlink()
         self._clear_access_caches()
         return result

@@ -10,11 +10,6 @@ ACCOUNTANT_RELATION = ("res_company_accountant_user_rel", "company_id", "user_id
 class ResCompany(models.Model):
     _inherit = "res.company"
 
-    activity_log_enabled = fields.Boolean(
-        string="Activity History",
-        help="Record every invoicing action of this company (who, when, from which IP address, "
-        "what) in the central, tamper-evident activity history.",
-    )
     accountant_user_ids = fields.Many2many(
         "res.users",
         *ACCOUNTANT_RELATION,
@@ -38,25 +33,7 @@ class ResCompany(models.Model):
 
     def write(self, vals):
         before = self._accountant_users_snapshot() if "accountant_user_ids" in vals else None
-        if "activity_log_enabled" not in vals:
-            result = super().write(vals)
-        else:
-            if not self.env.su and not self.env.user.has_group("invoice_workflow_audit.group_account_owner"):
-                raise AccessError(
-                    self.env._("Only the account owner may switch the activity history on or off.")
-                )
-            changed = self.filtered(
-                lambda company: company.activity_log_enabled != bool(vals["activity_log_enabled"])
-            )
-            Log = self.env["invoice.activity.log"]
-            # Switching off is logged while the history is still on, switching on
-            # once it is on: both ends of a gap are in the chain.
-            if not vals["activity_log_enabled"]:
-                Log._log_action(changed, "log_disabled", chatter_body=None)
-            # The owner needs no other right on companies to flip this switch.
-            result = super(ResCompany, self.sudo()).write(vals) if len(vals) == 1 else super().write(vals)
-            if vals["activity_log_enabled"]:
-                Log._log_action(changed, "log_enabled", chatter_body=None)
+        result = super().write(vals)
         if before is not None:
             self._log_accountant_access_changes(before)
         return result

@@ -5,10 +5,6 @@ from odoo import fields, models
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    activity_log_enabled = fields.Boolean(
-        related="company_id.activity_log_enabled",
-        readonly=False,
-    )
     books_up_to_date = fields.Date(related="company_id.books_up_to_date")
 
     def action_stamp_books_up_to_date(self):

@@ -2,12 +2,10 @@
 
 from odoo import api, models
 
-from .account_move import WORKFLOW_MOVE_TYPES
+from ..common import LINE_CHANGES_KEY, describe_change
 
 # What a user changes on an invoice line, summarised in the document's chatter.
 LINE_FIELDS = ("product_id", "name", "quantity", "price_unit", "discount", "tax_ids")
-
-LINE_CHANGES_KEY = "invoice_workflow_audit.line_changes"
 
 
 class AccountMoveLine(models.Model):
@@ -24,18 +22,14 @@ class AccountMoveLine(models.Model):
     def write(self, vals):
         fnames = [fname for fname in LINE_FIELDS if fname in vals]
         lines = self._audited_lines() if fnames else self.browse()
-        before = {line.id: {fname: line._audit_value(fname) for fname in fnames} for line in lines}
+        # Values as they are before the write: line fields are not tracked.
+        before = {line.id: {fname: line[fname] for fname in fnames} for line in lines}
         result = super().write(vals)
         for line in lines:
             changes = [
-                line.env._(
-                    "%(field)s %(old)s → %(new)s",
-                    field=line._fields[fname]._description_string(line.env),
-                    old=before[line.id][fname],
-                    new=line._audit_value(fname),
-                )
+                describe_change(line, fname, before[line.id][fname], line[fname])
                 for fname in fnames
-                if before[line.id][fname] != line._audit_value(fname)
+                if before[line.id][fname] != line[fname]
             ]
             if changes:
                 line._queue_line_changes(
@@ -63,7 +57,7 @@ class AccountMoveLine(models.Model):
         return self.filtered(
             lambda line: (
                 line.display_type == "product"
-                and line.move_id.move_type in WORKFLOW_MOVE_TYPES
+                and line.move_id.is_invoice()
                 and line.move_id.create_date
                 and line.move_id.create_date < now
             )
@@ -72,12 +66,6 @@ class AccountMoveLine(models.Model):
     def _audit_label(self):
         self.ensure_one()
         return self.product_id.display_name or (self.name or "").split("\n")[0] or "-"
-
-    def _audit_value(self, fname):
-        value = self[fname]
-        if fname in ("product_id", "tax_ids"):
-            return ", ".join(value.mapped("display_name")) or "-"
-        return value if value not in (False, None) else "-"
 
     def _queue_line_changes(self, describe):
         if not self:

@@ -4,13 +4,12 @@ from markupsafe import Markup
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-# Context key set by _set_accountant_processed, the only writer of the flag.
-PROCESSED_KEY = "invoice_workflow_audit_accountant_processed"
+from ..common import ACCOUNTANT_PROCESSED_KEY
 
 
 class AccountMove(models.Model):
-    """The accountant portal's side of account.move (kept apart from the
-    workflow layer in account_move.py)."""
+    """The accountant portal's side of account.move: the accountant's
+    Processed flag and "E-mail the customer"."""
 
     _inherit = "account.move"
 
@@ -23,7 +22,7 @@ class AccountMove(models.Model):
     )
 
     def write(self, vals):
-        if "accountant_processed" in vals and not self.env.context.get(PROCESSED_KEY):
+        if "accountant_processed" in vals and not self.env.context.get(ACCOUNTANT_PROCESSED_KEY):
             raise UserError(
                 self.env._("Only the accountant sets the Processed flag, from the accountant portal.")
             )
@@ -40,7 +39,7 @@ class AccountMove(models.Model):
         changed = self.sudo().filtered(lambda move: move.accountant_processed != processed)
         if not changed:
             return changed
-        changed.with_context(**{PROCESSED_KEY: True}).write({"accountant_processed": processed})
+        changed.with_context(**{ACCOUNTANT_PROCESSED_KEY: True}).write({"accountant_processed": processed})
         if processed:
             action_type, text = (
                 "accountant_processed_set",

@@ -1,0 +1,32 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from odoo import fields, models
+from odoo.exceptions import AccessError
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    activity_log_enabled = fields.Boolean(
+        string="Activity History",
+        help="Record every invoicing action of this company (who, when, from which IP address, "
+        "what) in the central, tamper-evident activity history.",
+    )
+
+    def write(self, vals):
+        if "activity_log_enabled" not in vals:
+            return super().write(vals)
+        if not self.env.su and not self.env.user.has_group("invoice_workflow_audit.group_account_owner"):
+            raise AccessError(self.env._("Only the account owner may switch the activity history on or off."))
+        changed = self.filtered(
+            lambda company: company.activity_log_enabled != bool(vals["activity_log_enabled"])
+        )
+        Log = self.env["invoice.activity.log"]
+        # Switching off is logged while the history is still on, switching on
+        # once it is on: both ends of a gap are in the chain.
+        if not vals["activity_log_enabled"]:
+            Log._log_action(changed, "log_disabled", chatter_body=None)
+        # The owner needs no other right on companies to flip this switch.
+        result = super(ResCompany, self.sudo()).write(vals) if len(vals) == 1 else super().write(vals)
+        if vals["activity_log_enabled"]:
+            Log._log_action(changed, "log_enabled", chatter_body=None)
+        return result

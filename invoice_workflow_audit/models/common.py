@@ -1,0 +1,88 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""What the capabilities share, each defined here once.
+
+Which documents carry a status, are tracked and may recur is account's own
+definition of an invoice (``account.move.get_invoice_types()`` and
+``is_invoice()``, receipts excluded): it is not repeated here.
+"""
+
+from odoo import tools
+
+# ----------------------------------------------------------------------
+# Paid: nothing is left to pay on a document in one of these payment states.
+# It is the accounting meaning of the Paid status group, and the Paid column
+# of the accountant portal.
+# ----------------------------------------------------------------------
+SETTLED_PAYMENT_STATES = ("paid", "in_payment", "reversed", "invoicing_legacy")
+
+# ----------------------------------------------------------------------
+# Status groups: each status belongs to one; the group gives the status its
+# accounting meaning (account.move._workflow_accounting_group) and its colour.
+# ----------------------------------------------------------------------
+STATUS_GROUPS = [
+    ("new", "New"),
+    ("in_progress", "In progress"),
+    ("paid", "Paid"),
+    ("cancelled", "Cancelled"),
+]
+
+# Colour of each group: the index of Odoo's colour picker (kanban cards, tags)
+# and the matching list decoration. The views write the decorations out (XML
+# cannot import them); a test checks that they say the same as this table.
+STATUS_GROUP_COLORS = {
+    "new": (4, "info"),
+    "in_progress": (2, "warning"),
+    "paid": (10, "success"),
+    "cancelled": (1, "muted"),
+}
+
+# ----------------------------------------------------------------------
+# Context keys set by the addon's own code paths, and the keys under which a
+# transaction's pending work waits for its commit (cr.precommit.data).
+# ----------------------------------------------------------------------
+# action_set_workflow_status ran its checks: write() lets the status through.
+STATUS_CHECKED_KEY = "invoice_workflow_status_checked"
+# The portal path sets the accountant's Processed flag.
+ACCOUNTANT_PROCESSED_KEY = "invoice_workflow_audit_accountant_processed"
+# Odoo's send wizard is sending the document: message_post logs the sending.
+SENDING_KEY = "invoice_workflow_audit_sending"
+# The payment reminder action is posting: message_post logs the reminder.
+REMINDER_KEY = "invoice_workflow_audit_reminder"
+# A download is logged as such: the PDF rendered on the way is not a print.
+DOWNLOAD_KEY = "invoice_workflow_audit_download"
+# The internal path that follows an e-mail's outcome on the history.
+SEND_STATE_KEY = "_activity_log_send_state"
+
+# Rows of the activity history waiting for the commit.
+LOG_QUEUE_KEY = "invoice_workflow_audit.activity_log"
+# Changes of invoice lines waiting to be summarised once per document.
+LINE_CHANGES_KEY = "invoice_workflow_audit.line_changes"
+
+
+# ----------------------------------------------------------------------
+# "Field: old → new", values as the user reads them
+# ----------------------------------------------------------------------
+
+
+def format_field_value(record, field, value):
+    """``value`` of ``field`` (of ``record``'s model) as the user reads it."""
+    if field.type in ("many2one", "many2many", "one2many"):
+        return ", ".join(value.mapped("display_name")) if value else "-"
+    if field.type == "selection":
+        return dict(field._description_selection(record.env)).get(value, value or "-")
+    if field.type == "monetary" and value is not None and value is not False:
+        currency = record[field.get_currency_field(record)]
+        if currency:
+            return tools.format_amount(record.env, value, currency)
+    if value in (False, None, ""):
+        return "-"
+    return str(value)
+
+
+def describe_change(record, fname, old, new):
+    """One line "Field: old → new" for the field ``fname`` of ``record``."""
+    field = record._fields[fname]
+    return (
+        f"{field._description_string(record.env)}: "
+        f"{format_field_value(record, field, old)} → {format_field_value(record, field, new)}"
+    )

@@ -1,0 +1,151 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..common import LINE_CHANGES_KEY, REMINDER_KEY, SENDING_KEY
+
+# Counter, first date and last date of each kind of stamped action.
+AUDIT_STAMP_FIELDS = {
+    "print": ("audit_print_count", "audit_first_printed_date", "audit_last_printed_date"),
+    "send": ("audit_send_count", "audit_first_sent_date", "audit_last_sent_date"),
+}
+
+
+class AccountMove(models.Model):
+    """The story of each invoice above and in its chatter: the fields that
+    matter tracked, printing and sending counted, line changes summarised,
+    payment reminders."""
+
+    _inherit = "account.move"
+
+    # Fields that matter for the story of a document, tracked in its chatter
+    # (and so in the activity history) on top of what account tracks (partner,
+    # reference, currency, untaxed amount, state...). Not amount_total: its
+    # tracking would add a message to every edit of a journal entry's lines.
+    invoice_date = fields.Date(tracking=True)
+    invoice_date_due = fields.Date(tracking=True)
+    invoice_payment_term_id = fields.Many2one(tracking=True)
+    journal_id = fields.Many2one(tracking=True)
+
+    # Above the chatter: when the document was printed and sent.
+    audit_print_count = fields.Integer(string="Times Printed", copy=False, readonly=True)
+    audit_first_printed_date = fields.Datetime(string="First Printed On", copy=False, readonly=True)
+    audit_last_printed_date = fields.Datetime(string="Last Printed On", copy=False, readonly=True)
+    audit_send_count = fields.Integer(string="Times Sent", copy=False, readonly=True)
+    audit_first_sent_date = fields.Datetime(string="First Sent On", copy=False, readonly=True)
+    audit_last_sent_date = fields.Datetime(string="Last Sent On", copy=False, readonly=True)
+    can_send_payment_reminder = fields.Boolean(compute="_compute_can_send_payment_reminder")
+
+    def _post_line_changes(self):
+        """One chatter message and one log row per document for the changes of
+        its lines in this transaction (queued by account.move.line)."""
+        queue = self.env.cr.precommit.data.pop(LINE_CHANGES_KEY, {})
+        for move in self.browse(list(queue)).exists():
+            summary = queue[move.id]
+            body = Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % text for text in summary)
+            self.env["invoice.activity.log"]._log_action(
+                move, "document_modified", "\n".join(summary), chatter_body=body
+            )
+
+    # ------------------------------------------------------------------
+    # Printing and sending
+    # ------------------------------------------------------------------
+
+    def _audit_stamp(self, kind):
+        """Count one more printing or sending (``kind``), with its first and last date."""
+        count, first, last = AUDIT_STAMP_FIELDS[kind]
+        if not self:
+            return
+        # One statement for all documents, whatever their number: printing a
+        # hundred invoices at once is one UPDATE, not a hundred writes.
+        self.flush_recordset([count, first, last])
+        self.env.cr.execute(
+            SQL(
+                "UPDATE account_move SET %(count)s = COALESCE(%(count)s, 0) + 1,"
+                " %(first)s = COALESCE(%(first)s, %(now)s), %(last)s = %(now)s WHERE id IN %(ids)s",
+                count=SQL.identifier(count),
+                first=SQL.identifier(first),
+                last=SQL.identifier(last),
+                now=fields.Datetime.now(),
+                ids=tuple(self.ids),
+            )
+        )
+        self.invalidate_recordset([count, first, last])
+
+    def _log_printed(self, label):
+        """Printing or downloading: ``label`` says which report or file."""
+        documents = self.filtered(lambda move: move.is_invoice())
+        if not documents:
+            return
+        documents._audit_stamp("print")
+        detail = self.env._("Printed: %(report)s", report=label)
+        self.env["invoice.activity.log"]._log_action(
+            documents, "document_printed", detail, chatter_body=Markup("<p>%s</p>") % detail
+        )
+
+    def message_post(self, **kwargs):
+        message = super().message_post(**kwargs)
+        context = self.env.context
+        action_type = (
+            "document_sent"
+            if context.get(SENDING_KEY)
+            else "reminder_sent"
+            if context.get(REMINDER_KEY)
+            else None
+        )
+        if action_type and message and self.is_invoice():
+            if action_type == "document_sent":
+                self._audit_stamp("send")
+            recipients = ", ".join(message.partner_ids.mapped("email_formatted")) or "-"
+            self.env["invoice.activity.log"]._log_action(
+                self,
+                action_type,
+                self.env._("Recipients: %(recipients)s", recipients=recipients),
+                send_state="pending",
+                mail_message=message,
+            )
+        return message
+
+    # ------------------------------------------------------------------
+    # Payment reminders
+    # ------------------------------------------------------------------
+
+    @api.depends("move_type", "state", "payment_state", "invoice_date_due")
+    def _compute_can_send_payment_reminder(self):
+        today = fields.Date.context_today(self)
+        for move in self:
+            move.can_send_payment_reminder = (
+                move.move_type == "out_invoice"
+                and move.state == "posted"
+                and move.payment_state in ("not_paid", "partial")
+                and bool(move.invoice_date_due)
+                and move.invoice_date_due < today
+            )
+
+    def action_send_payment_reminder(self):
+        """E-mail the customer a payment reminder; logged with its send status."""
+        late = self.filtered("can_send_payment_reminder")
+        if late != self:
+            raise UserError(
+                self.env._(
+                    "Payment reminders go to posted, unpaid customer invoices past their due date "
+                    "only: %(documents)s.",
+                    documents=", ".join((self - late).mapped("display_name")),
+                )
+            )
+        if missing := late.filtered(lambda move: not move.partner_id.email):
+            raise UserError(
+                self.env._(
+                    "No e-mail address for %(partners)s: add one before sending a reminder.",
+                    partners=", ".join(missing.partner_id.mapped("display_name")),
+                )
+            )
+        late.with_context(**{REMINDER_KEY: True}).message_post_with_source(
+            "invoice_workflow_audit.mail_template_payment_reminder",
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+        return True
