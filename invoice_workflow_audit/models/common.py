@@ -26,14 +26,16 @@ STATUS_GROUPS = [
     ("cancelled", "Cancelled"),
 ]
 
-# Colour of each group: the index of Odoo's colour picker (kanban cards, tags)
-# and the matching list decoration. The views write the decorations out (XML
-# cannot import them); a test checks that they say the same as this table.
+# Colour of each group: the index of Odoo's colour picker (tags) and the
+# matching decoration of badges, lists and the kanban progress bar (grey for
+# Cancelled, as Odoo greys cancelled invoices; colour 0 is the picker's grey).
+# The views write the decorations out (XML cannot import them); a test checks
+# that every view says the same as this table.
 STATUS_GROUP_COLORS = {
     "new": (4, "info"),
     "in_progress": (2, "warning"),
     "paid": (10, "success"),
-    "cancelled": (1, "muted"),
+    "cancelled": (0, "muted"),
 }
 
 # ----------------------------------------------------------------------

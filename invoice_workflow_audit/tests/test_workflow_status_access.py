@@ -87,10 +87,8 @@ class TestWorkflowStatusMultiCompany(WorkflowStatusCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company_b = cls.company_data_2["company"] if hasattr(cls, "company_data_2") else None
-        if not cls.company_b:
-            cls.company_data_2 = cls.setup_other_company()
-            cls.company_b = cls.company_data_2["company"]
+        cls.company_data_2 = cls.setup_other_company()
+        cls.company_b = cls.company_data_2["company"]
         cls.status_new_b = cls.env["invoice.workflow.status"].create(
             {"name": "New (B)", "group": "new", "sequence": 1, "company_id": cls.company_b.id}
         )

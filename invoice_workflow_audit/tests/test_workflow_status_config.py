@@ -1,12 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
 from datetime import datetime, timedelta
 
 from freezegun import freeze_time
+from lxml import etree
 
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 
+from ..models.common import STATUS_GROUP_COLORS
 from .common import WorkflowStatusCommon
 
 
@@ -27,6 +30,40 @@ class TestWorkflowStatusConfiguration(WorkflowStatusCommon):
             (defaults).with_context(lang="fr_FR").mapped("name"),
             ["Nouveau", "En cours", "Payé", "Annulé"],
         )
+
+    def test_every_view_colours_the_groups_as_defined_once(self):
+        decorations = {group: decoration for group, (_index, decoration) in STATUS_GROUP_COLORS.items()}
+        self.assertEqual(
+            {
+                status.group: status.color
+                for status in self.status_new | self.status_paid | self.status_cancelled
+            },
+            {group: STATUS_GROUP_COLORS[group][0] for group in ("new", "paid", "cancelled")},
+        )
+        views = {
+            "invoice_workflow_audit.invoice_workflow_status_view_list": "group",
+            "invoice_workflow_audit.view_move_form_inherit_workflow": "workflow_status_group",
+            "invoice_workflow_audit.view_invoice_tree_inherit_workflow": "workflow_status_group",
+        }
+        for xmlid, group_field in views.items():
+            arch = etree.fromstring(self.env.ref(xmlid).arch)
+            badges = arch.xpath("//field[@widget='badge'][@decoration-info]")
+            self.assertTrue(badges, xmlid)
+            for badge in badges:
+                found = {
+                    attribute.removeprefix("decoration-"): value
+                    for attribute, value in badge.attrib.items()
+                    if attribute.startswith("decoration-")
+                }
+                expected = {
+                    decoration: f"{group_field} == '{group}'" for group, decoration in decorations.items()
+                }
+                self.assertEqual(found, expected, xmlid)
+        kanban = etree.fromstring(
+            self.env.ref("invoice_workflow_audit.view_account_move_kanban_workflow").arch
+        )
+        [progressbar] = kanban.xpath("//progressbar")
+        self.assertEqual(json.loads(progressbar.get("colors")), decorations)
 
     def test_transitions_are_one_relation_seen_from_both_ends(self):
         status = self.env["invoice.workflow.status"].create(

@@ -26,7 +26,6 @@ class AccountMove(models.Model):
         check_company=True,
         ondelete="restrict",
         group_expand="_read_group_expand_workflow_status_id",
-        domain="[('company_id', 'in', [company_id, False])]",
     )
     workflow_status_group = fields.Selection(
         string="Workflow Status Group",
