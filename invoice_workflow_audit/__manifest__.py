@@ -3,7 +3,7 @@
     "name": "Invoice Workflow & Audit",
     "summary": "Invoice statuses with transition rules, full document tracking, "
     "an owner-only activity history and recurring invoices that never fail silently",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/invoice-workflow-audit/invoice_workflow_audit",
     "author": "Invoice Workflow Audit contributors",
@@ -20,6 +20,7 @@
         "views/workflow/invoice_workflow_status_views.xml",
         "views/workflow/account_move_views.xml",
         "wizards/invoice_workflow_status_change_views.xml",
+        "wizards/invoice_activity_log_verify_views.xml",
         "views/tracking/account_move_views.xml",
         "views/activity_log/invoice_activity_log_views.xml",
         "views/activity_log/res_config_settings_views.xml",

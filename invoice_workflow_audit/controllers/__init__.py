@@ -1,2 +1,3 @@
 from . import download_docs
+from . import report
 from . import accountant_portal

@@ -41,7 +41,28 @@ STATUS_GROUP_COLORS = {
 # ----------------------------------------------------------------------
 # Context keys set by the addon's own code paths, and the keys under which a
 # transaction's pending work waits for its commit (cr.precommit.data).
+#
+# The context is the client's: RPC, /report URLs and imports pass it as sent.
+# The addon's keys therefore carry INTERNAL_CALL, an object that is not JSON,
+# so that no client can send it; is_internal_call() is the only test of them.
 # ----------------------------------------------------------------------
+
+
+class _InternalCall:
+    __slots__ = ()
+
+    def __repr__(self):
+        return "<invoice_workflow_audit internal call>"
+
+
+INTERNAL_CALL = _InternalCall()
+
+
+def is_internal_call(env, key):
+    """Whether the addon's own code set the context ``key`` (never a client)."""
+    return env.context.get(key) is INTERNAL_CALL
+
+
 # action_set_workflow_status ran its checks: write() lets the status through.
 STATUS_CHECKED_KEY = "invoice_workflow_status_checked"
 # The portal path sets the accountant's Processed flag.
@@ -50,15 +71,15 @@ ACCOUNTANT_PROCESSED_KEY = "invoice_workflow_audit_accountant_processed"
 SENDING_KEY = "invoice_workflow_audit_sending"
 # The payment reminder action is posting: message_post logs the reminder.
 REMINDER_KEY = "invoice_workflow_audit_reminder"
-# A download is logged as such: the PDF rendered on the way is not a print.
-DOWNLOAD_KEY = "invoice_workflow_audit_download"
-# The internal path that follows an e-mail's outcome on the history.
-SEND_STATE_KEY = "_activity_log_send_state"
 
 # Rows of the activity history waiting for the commit.
 LOG_QUEUE_KEY = "invoice_workflow_audit.activity_log"
 # Changes of invoice lines waiting to be summarised once per document.
 LINE_CHANGES_KEY = "invoice_workflow_audit.line_changes"
+# Names of records about to be deleted, taken before their deletion began.
+NAMES_KEY = "invoice_workflow_audit.names"
+# Documents printed or downloaded in the transaction: one print each.
+PRINTED_KEY = "invoice_workflow_audit.printed"
 
 
 # ----------------------------------------------------------------------

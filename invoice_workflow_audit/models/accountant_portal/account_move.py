@@ -4,7 +4,7 @@ from markupsafe import Markup
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-from ..common import ACCOUNTANT_PROCESSED_KEY
+from ..common import ACCOUNTANT_PROCESSED_KEY, INTERNAL_CALL, is_internal_call
 
 
 class AccountMove(models.Model):
@@ -22,7 +22,7 @@ class AccountMove(models.Model):
     )
 
     def write(self, vals):
-        if "accountant_processed" in vals and not self.env.context.get(ACCOUNTANT_PROCESSED_KEY):
+        if "accountant_processed" in vals and not is_internal_call(self.env, ACCOUNTANT_PROCESSED_KEY):
             raise UserError(
                 self.env._("Only the accountant sets the Processed flag, from the accountant portal.")
             )
@@ -39,7 +39,9 @@ class AccountMove(models.Model):
         changed = self.sudo().filtered(lambda move: move.accountant_processed != processed)
         if not changed:
             return changed
-        changed.with_context(**{ACCOUNTANT_PROCESSED_KEY: True}).write({"accountant_processed": processed})
+        changed.with_context(**{ACCOUNTANT_PROCESSED_KEY: INTERNAL_CALL}).write(
+            {"accountant_processed": processed}
+        )
         if processed:
             action_type, text = (
                 "accountant_processed_set",

@@ -1,23 +1,28 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, models
+from odoo import api, models, tools
 
-from ..common import describe_change
+from ..common import NAMES_KEY, describe_change
 
 
 class InvoiceActivityLogMixin(models.AbstractModel):
-    """Feeds the activity history from a model's creations, deletions and
-    tracked changes, in the shape of OCA's tier validation mixin: a model
-    inherits it and declares, with these class attributes, what it logs.
+    """Feeds the activity history from a model's business operations, in the
+    shape of OCA's tier validation mixin: a model inherits it and declares,
+    with these class attributes, what it logs.
 
     - ``_activity_log_created``, ``_activity_log_deleted``: the action types
       of a creation and a deletion (None: not logged by the mixin);
-    - ``_activity_log_modified``: the action type of tracked field changes,
-      logged by ``_activity_log_tracking`` from the model's ``_message_track``;
-    - ``_activity_log_untracked``: tracked fields whose changes the history
-      leaves out (they are logged as actions of their own, or repeat another).
+    - ``_activity_log_modified``: the action type of a write of the fields
+      that matter (old → new);
+    - ``_activity_log_untracked``: tracked fields left out of the history.
 
-    Hooks: ``_activity_log_records`` (which of the records are logged),
-    ``_activity_log_creation_description`` and ``_activity_log_actions``.
+    The fields that matter are the model's tracked fields: the history logs
+    them from ``write`` itself, whatever the context says (mail's
+    ``tracking_disable`` or ``mail_notrack`` only silence the chatter), and
+    whatever the transaction holds (created, posted and edited at once).
+
+    Hooks: ``_activity_log_records`` (which records are logged),
+    ``_activity_log_creation_description``, ``_activity_log_actions`` (split
+    changed fields into action types) and ``_activity_log_name``.
     """
 
     _name = "invoice.activity.log.mixin"
@@ -39,14 +44,42 @@ class InvoiceActivityLogMixin(models.AbstractModel):
                 )
         return records
 
+    def write(self, vals):
+        fnames = self._activity_log_fields() & vals.keys() if self else ()
+        logged = self._activity_log_records().filtered("company_id.activity_log_enabled") if fnames else ()
+        if not logged:
+            return super().write(vals)
+        # Values as they are before the write, as the user read them.
+        before = {record.id: {fname: record[fname] for fname in fnames} for record in logged}
+        result = super().write(vals)
+        Log = self.env["invoice.activity.log"]
+        for record in logged:
+            old = before[record.id]
+            changed = [fname for fname in sorted(fnames) if record[fname] != old[fname]]
+            for action_type, action_fnames in record._activity_log_actions(changed):
+                Log._log_action(record, action_type, record._activity_log_describe(action_fnames, old))
+        return result
+
     def unlink(self):
         if self._activity_log_deleted and (logged := self._activity_log_records()):
+            Log = self.env["invoice.activity.log"]
             # Names are taken now: the history keeps them after the records are gone.
-            names = {record.id: record.display_name for record in logged}
-            self.env["invoice.activity.log"]._log_action(
-                logged, self._activity_log_deleted, self.env._("Deleted"), names=names
-            )
+            remembered = self.env.cr.precommit.data.get(NAMES_KEY, {})
+            names = {
+                record.id: remembered.get((record._name, record.id)) or Log._document_name(record)
+                for record in logged
+            }
+            Log._name_pending_rows({(record._name, record.id): names[record.id] for record in logged})
+            Log._log_action(logged, self._activity_log_deleted, self.env._("Deleted"), names=names)
         return super().unlink()
+
+    def export_data(self, fields_to_export):
+        # An export takes the data out of Odoo: it is an action of the history.
+        result = super().export_data(fields_to_export)
+        Log = self.env["invoice.activity.log"]
+        for company in self.mapped("company_id") or self.env.company:
+            Log._log_export(company, self.filtered(lambda r, c=company: r.company_id == c), fields_to_export)
+        return result
 
     # ------------------------------------------------------------------
     # Hooks
@@ -55,6 +88,24 @@ class InvoiceActivityLogMixin(models.AbstractModel):
     def _activity_log_records(self):
         """The records whose actions the history records (all by default)."""
         return self
+
+    def _activity_log_remember_names(self):
+        """Take the names of these records now, for their deletion row: for
+        models that dismantle a record (its lines) before deleting it."""
+        Log = self.env["invoice.activity.log"]
+        remembered = self.env.cr.precommit.data.setdefault(NAMES_KEY, {})
+        for record in self._activity_log_records():
+            remembered.setdefault((record._name, record.id), Log._document_name(record))
+
+    @api.model
+    @tools.ormcache()
+    def _activity_log_fields(self):
+        """The fields whose changes the history records: the tracked ones."""
+        return frozenset(
+            fname
+            for fname, field in self._fields.items()
+            if getattr(field, "tracking", False) and fname not in self._activity_log_untracked
+        )
 
     def _activity_log_describes_creation(self):
         """Whether each creation gets its own description (then logged record by record)."""
@@ -65,30 +116,13 @@ class InvoiceActivityLogMixin(models.AbstractModel):
         return None
 
     def _activity_log_actions(self, changes):
-        """Split the tracked fields ``changes`` into (action type, field names) pairs."""
-        fnames = sorted(set(changes) - set(self._activity_log_untracked))
-        return [(self._activity_log_modified, fnames)] if fnames else []
+        """Split the changed fields ``changes`` into (action type, field names) pairs."""
+        return [(self._activity_log_modified, sorted(changes))] if changes else []
 
-    # ------------------------------------------------------------------
-    # Tracked changes
-    # ------------------------------------------------------------------
-
-    def _activity_log_tracking(self, tracking, initial_values_dict):
-        """Log the field changes that mail's tracking just wrote in the chatter
-        (``tracking`` and ``initial_values_dict`` as ``_message_track`` has
-        them): the same changes, values included, without reading anything
-        again. Called by the model's ``_message_track``, which mail.thread
-        defines after this mixin in the class hierarchy."""
-        Log = self.env["invoice.activity.log"]
-        # Nothing to describe for companies without the history.
-        for record in self._activity_log_records().filtered("company_id.activity_log_enabled"):
-            changes = tracking.get(record.id, (None, None))[0]
-            if not changes:
-                continue
-            initial = initial_values_dict.get(record.id) or {}
-            for action_type, fnames in record._activity_log_actions(changes):
-                Log._log_action(record, action_type, record._activity_log_describe(fnames, initial))
-        return tracking
+    def _activity_log_name(self):
+        """How the history names this record, also once it is deleted."""
+        self.ensure_one()
+        return self.display_name
 
     def _activity_log_describe(self, fnames, initial):
         """One line "Field: old → new" per field of ``fnames``; ``initial``

@@ -309,10 +309,6 @@ class InvoiceRecurrence(models.Model):
                 recurrence.date_next = recurrence.date_start
         return result
 
-    def _message_track(self, fields_iter, initial_values_dict):
-        tracking = super()._message_track(fields_iter, initial_values_dict)
-        return self._activity_log_tracking(tracking, initial_values_dict)
-
     def _activity_log_describes_creation(self):
         return True
 

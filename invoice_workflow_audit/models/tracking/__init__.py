@@ -4,4 +4,7 @@ from . import account_move_send
 from . import account_partial_reconcile
 from . import account_payment
 from . import ir_actions_report
-from . import mail_notification
+from . import ir_binary
+from . import mail_mail
+from . import mail_message
+from . import mail_thread

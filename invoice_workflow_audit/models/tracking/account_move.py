@@ -3,9 +3,16 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, groupby
 
-from ..common import LINE_CHANGES_KEY, REMINDER_KEY, SENDING_KEY
+from ..common import (
+    INTERNAL_CALL,
+    LINE_CHANGES_KEY,
+    PRINTED_KEY,
+    REMINDER_KEY,
+    SENDING_KEY,
+    is_internal_call,
+)
 
 # Counter, first date and last date of each kind of stamped action.
 AUDIT_STAMP_FIELDS = {
@@ -76,37 +83,60 @@ class AccountMove(models.Model):
         self.invalidate_recordset([count, first, last])
 
     def _log_printed(self, label):
-        """Printing or downloading: ``label`` says which report or file."""
+        """Printing or downloading: ``label`` says which report or file.
+
+        Recognised by the code path that renders or serves the file, never by
+        the context. A document printed and downloaded in one request (the
+        download renders its PDF) counts one print, labelled by the last.
+        """
         documents = self.filtered(lambda move: move.is_invoice())
         if not documents:
             return
-        documents._audit_stamp("print")
-        detail = self.env._("Printed: %(report)s", report=label)
-        self.env["invoice.activity.log"]._log_action(
-            documents, "document_printed", detail, chatter_body=Markup("<p>%s</p>") % detail
-        )
+        queue = self.env.cr.precommit.data.setdefault(PRINTED_KEY, {})
+        if not queue:
+            self.env.cr.precommit.add(self.browse()._flush_printed)
+        documents.filtered(lambda move: move.id not in queue)._audit_stamp("print")
+        for move in documents:
+            queue[move.id] = label
+
+    def _flush_printed(self):
+        queue = self.env.cr.precommit.data.pop(PRINTED_KEY, {})
+        moves = self.browse(list(queue)).exists()
+        Log = self.env["invoice.activity.log"]
+        for label, printed in groupby(moves, key=lambda move: queue[move.id]):
+            detail = self.env._("Printed: %(report)s", report=label)
+            Log._log_action(
+                self.browse(move.id for move in printed),
+                "document_printed",
+                detail,
+                chatter_body=Markup("<p>%s</p>") % detail,
+            )
 
     def message_post(self, **kwargs):
         message = super().message_post(**kwargs)
-        context = self.env.context
         action_type = (
             "document_sent"
-            if context.get(SENDING_KEY)
+            if is_internal_call(self.env, SENDING_KEY)
             else "reminder_sent"
-            if context.get(REMINDER_KEY)
+            if is_internal_call(self.env, REMINDER_KEY)
             else None
         )
         if action_type and message and self.is_invoice():
             if action_type == "document_sent":
                 self._audit_stamp("send")
             recipients = ", ".join(message.partner_ids.mapped("email_formatted")) or "-"
-            self.env["invoice.activity.log"]._log_action(
+            Log = self.env["invoice.activity.log"]
+            Log._log_action(
                 self,
                 action_type,
                 self.env._("Recipients: %(recipients)s", recipients=recipients),
                 send_state="pending",
                 mail_message=message,
             )
+            # The e-mails may have gone already (sent at once): their outcome too.
+            outcomes = message._activity_log_send_outcomes()
+            if outcomes[message.id][0] != "pending":
+                Log._set_send_state(message, outcomes)
         return message
 
     # ------------------------------------------------------------------
@@ -143,7 +173,7 @@ class AccountMove(models.Model):
                     partners=", ".join(missing.partner_id.mapped("display_name")),
                 )
             )
-        late.with_context(**{REMINDER_KEY: True}).message_post_with_source(
+        late.with_context(**{REMINDER_KEY: INTERNAL_CALL}).message_post_with_source(
             "invoice_workflow_audit.mail_template_payment_reminder",
             message_type="comment",
             subtype_xmlid="mail.mt_comment",

@@ -18,17 +18,10 @@ class AccountPayment(models.Model):
     _activity_log_deleted = "payment_deleted"
     _activity_log_modified = "payment_modified"
 
-    # Tracked fields that repeat another tracked field: the activity history
-    # keeps the change of the field the user edits (amount, payment method
-    # line), the chatter shows both as Odoo does.
-    _activity_log_repeated = {
-        "amount_signed": "amount",
-        "payment_method_id": "payment_method_line_id",
-    }
-
-    def _activity_log_actions(self, changes):
-        repeated = {fname for fname in changes if self._activity_log_repeated.get(fname) in changes}
-        return super()._activity_log_actions(set(changes) - repeated)
+    # Tracked fields that repeat another tracked field: the history keeps the
+    # change of the field the user edits (amount, payment method line), the
+    # chatter shows both as Odoo does.
+    _activity_log_untracked = ("amount_signed", "payment_method_id")
 
     def _message_track(self, fields_iter, initial_values_dict):
         # account.move reports the state changes of a payment's journal entry
@@ -37,5 +30,4 @@ class AccountPayment(models.Model):
         # here with its own values: that report would repeat it, wrongly.
         if set(fields_iter) == {"state"} and self._fields["state"].tracking:
             return {}
-        tracking = super()._message_track(fields_iter, initial_values_dict)
-        return self._activity_log_tracking(tracking, initial_values_dict)
+        return super()._message_track(fields_iter, initial_values_dict)

@@ -6,7 +6,14 @@ from markupsafe import Markup
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
-from ..common import SETTLED_PAYMENT_STATES, STATUS_CHECKED_KEY, STATUS_GROUPS
+from ..common import (
+    INTERNAL_CALL,
+    SETTLED_PAYMENT_STATES,
+    STATUS_CHECKED_KEY,
+    STATUS_GROUPS,
+    describe_change,
+    is_internal_call,
+)
 
 
 class AccountMove(models.Model):
@@ -101,6 +108,7 @@ class AccountMove(models.Model):
         document to the first status of the matching group, unless its current
         status already belongs to that group."""
         now = fields.Datetime.now()
+        Log = self.env["invoice.activity.log"]
         first_statuses = {}
         for move in self:
             status = move.workflow_status_id
@@ -115,6 +123,14 @@ class AccountMove(models.Model):
                         first_statuses[key] = status._get_first_status(group, company)
                     status = first_statuses[key]
             if status != move.workflow_status_id:
+                if move.workflow_status_id and isinstance(move.id, int):
+                    # An accounting event moved the document (posting, payment,
+                    # cancellation, reset): the history records the move.
+                    Log._log_action(
+                        move,
+                        "status_changed",
+                        describe_change(move, "workflow_status_id", move.workflow_status_id, status),
+                    )
                 move.workflow_status_id = status
                 move.workflow_status_date = now
                 move.workflow_overdue_notified = False
@@ -165,7 +181,7 @@ class AccountMove(models.Model):
     def create(self, vals_list):
         explicit = [bool(vals.get("workflow_status_id")) for vals in vals_list]
         moves = super().create(vals_list)
-        if any(explicit) and not self.env.context.get(STATUS_CHECKED_KEY):
+        if any(explicit) and not is_internal_call(self.env, STATUS_CHECKED_KEY):
             for move, is_explicit in zip(moves, explicit, strict=True):
                 if is_explicit:
                     move._check_workflow_status_on_create()
@@ -195,7 +211,7 @@ class AccountMove(models.Model):
             )
 
     def write(self, vals):
-        if "workflow_status_id" not in vals or self.env.context.get(STATUS_CHECKED_KEY):
+        if "workflow_status_id" not in vals or is_internal_call(self.env, STATUS_CHECKED_KEY):
             return super().write(vals)
         vals = dict(vals)
         status = self.env["invoice.workflow.status"].browse(vals.pop("workflow_status_id"))
@@ -236,7 +252,7 @@ class AccountMove(models.Model):
         with self.env.cr.savepoint():
             for move in self:
                 move._apply_workflow_accounting_action(status)
-            self.with_context(**{STATUS_CHECKED_KEY: True}).write(
+            self.with_context(**{STATUS_CHECKED_KEY: INTERNAL_CALL}).write(
                 {
                     "workflow_status_id": status.id,
                     "workflow_status_date": fields.Datetime.now(),
