@@ -16,7 +16,7 @@ class InvoiceActivityLogVerify(models.TransientModel):
     _description = "Verify the Activity History"
 
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
-    seal_file = fields.Binary(string="Seal File", help="A seal downloaded or received by e-mail earlier.")
+    seal_file = fields.Binary(help="A seal downloaded or received by e-mail earlier.")
     seal_filename = fields.Char()
     seal_text = fields.Text(string="Seal", help="Or paste the text of the seal here.")
 

@@ -150,10 +150,12 @@ class InvoiceActivityLog(models.Model):
     # ------------------------------------------------------------------
 
     @api.model_create_multi
-    def create(self, vals_list):
+    def create(self, vals_list):  # pylint: disable=method-required-super
+        # Append-only: rows come from their own path, never from create().
         raise AccessError(self.env._("The activity history is written by the actions it records only."))
 
-    def write(self, vals):
+    def write(self, vals):  # pylint: disable=method-required-super
+        # Append-only: nothing written is ever changed.
         raise AccessError(self.env._("The activity history cannot be modified."))
 
     @api.ondelete(at_uninstall=False)

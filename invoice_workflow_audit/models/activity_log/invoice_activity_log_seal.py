@@ -37,7 +37,8 @@ class InvoiceActivityLogSeal(models.Model):
     head_hash = fields.Char(string="Last Hash", required=True, readonly=True)
     seal_text = fields.Text(string="Seal", readonly=True)
 
-    def write(self, vals):
+    def write(self, vals):  # pylint: disable=method-required-super
+        # Append-only: nothing written is ever changed.
         raise AccessError(self.env._("A seal cannot be modified."))
 
     # ------------------------------------------------------------------
