@@ -110,6 +110,22 @@ class TestAccountantPortalHistory(WorkflowStatusCommon):
         )
         self.assertEqual(statement_line.move_id.line_ids[:1]._accountant_line_kind(), "Payment")
 
+    def test_kinds_in_french(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["invoice_workflow_audit"], ["fr_FR"], overwrite=True)
+        rows, _opening = self.company.with_context(lang="fr_FR")._accountant_partner_history(self.partner)
+        self.assertEqual(
+            [row["kind"] for row in rows],
+            [
+                "Facture",
+                "Facture fournisseur",
+                "Remboursement fournisseur",
+                "Avoir",
+                "Paiement",
+                "Opération diverse",
+            ],
+        )
+
     def test_second_page_brings_the_balance_forward(self):
         rows, opening = self._rows(offset=4, limit=4)
         self.assertEqual(opening, 630.0)
