@@ -9,28 +9,21 @@ documents only, the document types of the portal. Anything else answers
 so that URLs reveal nothing.
 """
 
-from urllib.parse import urlencode
-
 from werkzeug.exceptions import NotFound
 
-from odoo import fields, http
+from odoo import http
 from odoo.http import request
 from odoo.osv import expression
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
-from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+from ..models.common import SETTLED_PAYMENT_STATES
+from .accountant_portal_lists import AccountantPortalLists
 
 KINDS = ("out_invoice", "out_refund", "in_invoice", "in_refund")
-# Receivable and payable accounts: what the History page lists.
-PARTNER_ACCOUNT_TYPES = ("asset_receivable", "liability_payable")
-# Payment states in which nothing is left to pay (full reconciliation).
-SETTLED_STATES = ("paid", "in_payment", "reversed")
-PAGE_SIZE = 40
 
 
-class AccountantPortal(CustomerPortal):
-    _accountant_page_size = PAGE_SIZE
-
+class AccountantPortal(AccountantPortalLists, CustomerPortal):
     # ------------------------------------------------------------------
     # Access
     # ------------------------------------------------------------------
@@ -60,60 +53,13 @@ class AccountantPortal(CustomerPortal):
         return move
 
     # ------------------------------------------------------------------
-    # Query parameters: anything the page cannot use is reported, not dropped
-    # ------------------------------------------------------------------
-
-    def _accountant_parse_page(self, value, errors):
-        if value in (None, ""):
-            return 1
-        try:
-            page = int(value)
-        except ValueError:
-            page = 0
-        if page < 1:
-            errors.append(request.env._("Invalid page %(value)s: the first page is shown.", value=value))
-            return 1
-        return page
-
-    def _accountant_parse_date(self, value, label, errors):
-        if not value:
-            return None
-        try:
-            return fields.Date.to_date(value)
-        except ValueError:
-            errors.append(
-                request.env._(
-                    "Invalid date %(value)s for %(field)s (expected YYYY-MM-DD): that limit is not applied.",
-                    value=value,
-                    field=label,
-                )
-            )
-            return None
-
-    def _accountant_parse_choice(self, value, choices, label, errors, default=None):
-        if not value:
-            return default
-        if value not in choices:
-            errors.append(
-                request.env._(
-                    "Unknown %(field)s %(value)s: it is not applied.",
-                    field=label,
-                    value=value,
-                )
-            )
-            return default
-        return value
-
-    def _accountant_period(self, kwargs, errors):
-        date_from = self._accountant_parse_date(kwargs.get("date_from"), request.env._("From"), errors)
-        date_to = self._accountant_parse_date(kwargs.get("date_to"), request.env._("To"), errors)
-        if date_from and date_to and date_from > date_to:
-            errors.append(request.env._("The period ends before it starts: no document can match."))
-        return date_from, date_to
-
-    # ------------------------------------------------------------------
     # Shared values: the header dates and the page's navigation
     # ------------------------------------------------------------------
+
+    def _accountant_list_preamble(self, company_id, kwargs, period=True):
+        """The granted company of the URL (else 404), then the list parameters."""
+        company = self._accountant_company(company_id)
+        return (company, *self._accountant_list_params(kwargs, period=period))
 
     def _accountant_kind_labels(self):
         env = request.env
@@ -124,37 +70,11 @@ class AccountantPortal(CustomerPortal):
             "in_refund": env._("Vendor Refunds"),
         }
 
-    def _accountant_pager(self, url, url_args, total, page, errors):
-        """Odoo's portal pager, with the page as the ``page`` query parameter
-        (the public URLs of the accountant portal) instead of a /page/N path."""
-        values = portal_pager(url=url, total=total, page=page, step=self._accountant_page_size)
-        if page > max(values["page_count"], 1):
-            errors.append(
-                request.env._(
-                    "Page %(page)s does not exist (%(count)s page(s)): page %(shown)s is shown.",
-                    page=page,
-                    count=values["page_count"],
-                    shown=values["page"]["num"],
-                )
-            )
-
-        def page_url(num):
-            args = dict(url_args, page=num) if num > 1 else url_args
-            return f"{url}?{urlencode(args)}" if args else url
-
-        for item in values.values():
-            if isinstance(item, dict) and "num" in item:
-                item["url"] = page_url(item["num"])
-        for item in values["pages"]:
-            item["url"] = page_url(item["num"])
-        return values
-
     def _accountant_values(self, company, page_name, **values):
         return {
             **self._prepare_portal_layout_values(),
             "page_name": page_name,
             "accountant_company": company,
-            "accountant_companies": self._accountant_companies(),
             "books_up_to_date": company.books_up_to_date if company else None,
             "last_bank_statement": company._accountant_last_bank_statement_date() if company else None,
             "kind_labels": self._accountant_kind_labels(),
@@ -211,7 +131,8 @@ class AccountantPortal(CustomerPortal):
 
     def _accountant_filters(self):
         env = request.env
-        unpaid = [("payment_state", "not in", SETTLED_STATES)]
+        # Paid is defined once for the addon: nothing left to pay.
+        unpaid = [("payment_state", "not in", SETTLED_PAYMENT_STATES)]
         unprocessed = [("accountant_processed", "=", False)]
         return {
             "unpaid": {"label": env._("Unpaid"), "domain": unpaid},
@@ -234,57 +155,46 @@ class AccountantPortal(CustomerPortal):
             domain.append(("invoice_date", "<=", date_to))
         return domain + filter_domain
 
-    @http.route(
-        "/my/accounting/<int:company_id>/<string:kind>", type="http", auth="user", website=True, readonly=True
-    )
-    def accountant_archive(self, company_id, kind, **kwargs):
-        company = self._accountant_company(company_id)
-        if kind not in KINDS:
-            raise NotFound()
-        errors = []
-        sortings = self._accountant_sortings()
-        filters = self._accountant_filters()
-        page = self._accountant_parse_page(kwargs.get("page"), errors)
+    def _prepare_accountant_archive_values(self, company, kind, **kwargs):
+        """Values of the tab of ``kind`` documents of the granted ``company``,
+        from the query parameters (``page``, ``search``, ``date_from``,
+        ``date_to``, ``filter``, ``sortby``), as account's
+        ``_prepare_my_invoices_values`` prepares /my/invoices."""
+        errors, page, date_from, date_to = self._accountant_list_params(kwargs)
         search = (kwargs.get("search") or "").strip()
-        date_from, date_to = self._accountant_period(kwargs, errors)
+        sortings = self._accountant_sortings()
         sortby = self._accountant_parse_choice(
             kwargs.get("sortby"), sortings, request.env._("sort order"), errors, default="date"
         )
+        filters = self._accountant_filters()
         filter_name = self._accountant_parse_choice(
             kwargs.get("filter"), filters, request.env._("filter"), errors
         )
         domain = self._accountant_archive_domain(
             company, kind, search, date_from, date_to, filters[filter_name]["domain"] if filter_name else []
         )
-
-        Move = request.env["account.move"].sudo()
-        total = Move.search_count(domain)
-        url_args = {
-            key: value
-            for key, value in (
-                ("search", search),
-                ("date_from", date_from and fields.Date.to_string(date_from)),
-                ("date_to", date_to and fields.Date.to_string(date_to)),
-                ("filter", filter_name),
-                ("sortby", sortby if sortby != "date" else None),
-            )
-            if value
-        }
         url = f"/my/accounting/{company.id}/{kind}"
-        pager = self._accountant_pager(url, url_args, total, page, errors)
-        moves = Move.search(
-            domain, order=sortings[sortby]["order"], limit=self._accountant_page_size, offset=pager["offset"]
+        url_args = self._accountant_url_args(
+            search=search,
+            date_from=date_from,
+            date_to=date_to,
+            filter=filter_name,
+            sortby=sortby if sortby != "date" else None,
+        )
+        moves, pager, total = self._accountant_paged_search(
+            "account.move", domain, sortings[sortby]["order"], url, url_args, page, errors
         )
         # One query for the partners of the page, not one per row.
         moves.partner_id.mapped("display_name")
-        query = dict(url_args, page=page) if page > 1 else url_args
         # Column headers sort the list, filters kept, back to its first page.
         unsorted_args = {key: value for key, value in url_args.items() if key != "sortby"}
-        sort_urls = {}
-        for key in sortings:
-            args = unsorted_args if key == "date" else dict(unsorted_args, sortby=key)
-            sort_urls[key] = f"{url}?{urlencode(args)}" if args else url
-        values = self._accountant_values(
+        sort_urls = {
+            key: self._accountant_url(
+                url, unsorted_args if key == "date" else dict(unsorted_args, sortby=key)
+            )
+            for key in sortings
+        }
+        return self._accountant_values(
             company,
             "accountant_archive",
             kind=kind,
@@ -298,11 +208,21 @@ class AccountantPortal(CustomerPortal):
             filters=filters,
             sortby=sortby,
             sortings=sortings,
-            errors=errors,
-            current_url=f"{url}?{urlencode(query)}" if query else url,
-            settled_states=SETTLED_STATES,
             sort_urls=sort_urls,
+            errors=errors,
+            # Where the actions on a document come back to: the page shown.
+            current_url=pager["page"]["url"],
+            settled_states=SETTLED_PAYMENT_STATES,
         )
+
+    @http.route(
+        "/my/accounting/<int:company_id>/<string:kind>", type="http", auth="user", website=True, readonly=True
+    )
+    def accountant_archive(self, company_id, kind, **kwargs):
+        company = self._accountant_company(company_id)
+        if kind not in KINDS:
+            raise NotFound()
+        values = self._prepare_accountant_archive_values(company, kind, **kwargs)
         return request.render("invoice_workflow_audit.accountant_portal_archive", values)
 
     # ------------------------------------------------------------------
@@ -383,19 +303,28 @@ class AccountantPortal(CustomerPortal):
     # Financial: bank transactions of the bank journals
     # ------------------------------------------------------------------
 
-    @http.route(
-        "/my/accounting/<int:company_id>/financial", type="http", auth="user", website=True, readonly=True
-    )
-    def accountant_financial(self, company_id, **kwargs):
-        company = self._accountant_company(company_id)
-        errors = []
-        page = self._accountant_parse_page(kwargs.get("page"), errors)
-        date_from, date_to = self._accountant_period(kwargs, errors)
-        journals = (
+    def _accountant_bank_journals(self, company):
+        return (
             request.env["account.journal"]
             .sudo()
             .search([("company_id", "=", company.id), ("type", "=", "bank")])
         )
+
+    def _accountant_bank_lines_domain(self, journals, date_from, date_to):
+        # The journals are the company's: their lines are too.
+        domain = [("journal_id", "in", journals.ids), ("state", "=", "posted")]  # not the cancelled ones
+        if date_from:
+            domain.append(("date", ">=", date_from))
+        if date_to:
+            domain.append(("date", "<=", date_to))
+        return domain
+
+    @http.route(
+        "/my/accounting/<int:company_id>/financial", type="http", auth="user", website=True, readonly=True
+    )
+    def accountant_financial(self, company_id, **kwargs):
+        company, errors, page, date_from, date_to = self._accountant_list_preamble(company_id, kwargs)
+        journals = self._accountant_bank_journals(company)
         journal = journals.browse()
         if journal_arg := kwargs.get("journal_id"):
             journal = journals.filtered(lambda j: str(j.id) == journal_arg)
@@ -405,30 +334,14 @@ class AccountantPortal(CustomerPortal):
                         "Unknown bank journal %(value)s: all bank journals are shown.", value=journal_arg
                     )
                 )
-        domain = [
-            ("company_id", "=", company.id),
-            ("journal_id", "in", (journal or journals).ids),
-            ("state", "=", "posted"),  # not the cancelled ones
-        ]
-        if date_from:
-            domain.append(("date", ">=", date_from))
-        if date_to:
-            domain.append(("date", "<=", date_to))
-        Line = request.env["account.bank.statement.line"].sudo()
-        total = Line.search_count(domain)
-        url_args = {
-            key: value
-            for key, value in (
-                ("journal_id", journal.id),
-                ("date_from", date_from and fields.Date.to_string(date_from)),
-                ("date_to", date_to and fields.Date.to_string(date_to)),
-            )
-            if value
-        }
-        url = f"/my/accounting/{company.id}/financial"
-        pager = self._accountant_pager(url, url_args, total, page, errors)
-        lines = Line.search(
-            domain, order="date desc, id desc", limit=self._accountant_page_size, offset=pager["offset"]
+        lines, pager, total = self._accountant_paged_search(
+            "account.bank.statement.line",
+            self._accountant_bank_lines_domain(journal or journals, date_from, date_to),
+            "date desc, id desc",
+            f"/my/accounting/{company.id}/financial",
+            self._accountant_url_args(journal_id=journal.id, date_from=date_from, date_to=date_to),
+            page,
+            errors,
         )
         lines.partner_id.mapped("display_name")
         values = self._accountant_values(
@@ -449,31 +362,14 @@ class AccountantPortal(CustomerPortal):
     # History: a partner's receivable and payable transactions
     # ------------------------------------------------------------------
 
-    def _accountant_history_domain(self, company):
-        return [
-            ("company_id", "=", company.id),
-            ("parent_state", "=", "posted"),
-            ("account_id.account_type", "in", PARTNER_ACCOUNT_TYPES),
-            ("partner_id", "!=", False),
-        ]
-
     @http.route(
         "/my/accounting/<int:company_id>/history", type="http", auth="user", website=True, readonly=True
     )
     def accountant_history(self, company_id, **kwargs):
-        company = self._accountant_company(company_id)
-        errors = []
-        page = self._accountant_parse_page(kwargs.get("page"), errors)
-        MoveLine = request.env["account.move.line"].sudo()
-        base_domain = self._accountant_history_domain(company)
+        company, errors, page, *_period = self._accountant_list_preamble(company_id, kwargs, period=False)
         # Only partners with transactions in this company are offered (and
         # accepted): no other contact's name shows through this page.
-        partners = (
-            request.env["res.partner"]
-            .sudo()
-            .browse(partner.id for [partner] in MoveLine._read_group(base_domain, groupby=["partner_id"]))
-            .sorted(lambda p: (p.display_name or "").lower())
-        )
+        partners = company._accountant_history_partners()
         partner = partners.browse()
         if partner_arg := kwargs.get("partner_id"):
             partner = partners.filtered(lambda p: str(p.id) == partner_arg)
@@ -483,51 +379,14 @@ class AccountantPortal(CustomerPortal):
             company, "accountant_history", partners=partners, partner=partner, errors=errors, lines=[]
         )
         if partner:
-            domain = [*base_domain, ("partner_id", "=", partner.id)]
-            total = MoveLine.search_count(domain)
+            total = company._accountant_partner_history_count(partner)
             url = f"/my/accounting/{company.id}/history"
             pager = self._accountant_pager(url, {"partner_id": partner.id}, total, page, errors)
-            lines = MoveLine.search(
-                domain, order="date asc, id asc", limit=self._accountant_page_size, offset=pager["offset"]
+            rows, opening = company._accountant_partner_history(
+                partner, offset=pager["offset"], limit=self._accountant_page_size
             )
-            opening = 0.0
-            if lines and pager["offset"]:
-                first = lines[0]
-                before = expression.AND(
-                    [
-                        domain,
-                        [
-                            "|",
-                            ("date", "<", first.date),
-                            "&",
-                            ("date", "=", first.date),
-                            ("id", "<", first.id),
-                        ],
-                    ]
-                )
-                [[opening]] = MoveLine._read_group(before, aggregates=["balance:sum"])
-            rows = []
-            balance = opening or 0.0
-            currency = company.currency_id
-            lines.move_id.mapped("name")
-            for line in lines:
-                # Rounded as the ledger is, and never "-0.00".
-                balance = currency.round(balance + line.balance) or 0.0
-                rows.append({"line": line, "kind": self._accountant_line_kind(line), "balance": balance})
-            values.update(lines=rows, opening=opening or 0.0, pager=pager, total=total)
+            values.update(lines=rows, opening=opening, pager=pager, total=total)
         return request.render("invoice_workflow_audit.accountant_portal_history", values)
-
-    def _accountant_line_kind(self, line):
-        env = request.env
-        move = line.move_id
-        if move.origin_payment_id or move.journal_id.type in ("bank", "cash") or move.statement_line_id:
-            return env._("Payment")
-        return {
-            "out_invoice": env._("Invoice"),
-            "out_refund": env._("Credit note"),
-            "in_invoice": env._("Bill"),
-            "in_refund": env._("Refund"),
-        }.get(move.move_type, env._("Miscellaneous"))
 
     # ------------------------------------------------------------------
     # Help

@@ -13,3 +13,5 @@ from . import test_invoice_recurrence
 from . import test_invoice_recurrence_tour
 from . import test_accountant_portal
 from . import test_accountant_portal_tour
+from . import test_accountant_portal_history
+from . import test_accountant_portal_queries

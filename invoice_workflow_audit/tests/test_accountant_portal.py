@@ -10,6 +10,7 @@ from odoo.tools import mute_logger
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
 from ..controllers.accountant_portal import AccountantPortal
+from ..models.common import SETTLED_PAYMENT_STATES
 from .common import WorkflowStatusCommon
 
 CSRF_RE = re.compile(rb'name="csrf_token" value="([^"]+)"')
@@ -318,6 +319,52 @@ class TestAccountantPortalPages(AccountantPortalCommon):
             # The pager links to the first page, filters kept, with the query parameter.
             self.assertIn(self._url('/out_invoice?sortby=date_asc"'), page)
             self.assertNotIn("/page/", page)
+
+    def test_paid_is_the_one_definition_of_the_addon(self):
+        """Reversed and in payment are paid: badge, and out of the unpaid filter."""
+        reversed_invoice = self.init_invoice(
+            "out_invoice",
+            partner=self.partner_a,
+            invoice_date="2026-03-05",
+            amounts=[200],
+            taxes=[],
+            post=True,
+        )
+        reversed_invoice._reverse_moves(cancel=True)
+        # "In payment" is what the Accounting app answers for a payment not yet
+        # matched with a bank transaction; Odoo's own tests patch the same hook.
+        with patch.object(
+            self.env.registry["account.move"], "_get_invoice_in_payment_state", return_value="in_payment"
+        ):
+            in_payment = self.init_invoice(
+                "out_invoice",
+                partner=self.partner_a,
+                invoice_date="2026-03-06",
+                amounts=[300],
+                taxes=[],
+                post=True,
+            )
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=in_payment.ids
+            ).create({"payment_date": "2026-03-07"})._create_payments()
+            self.assertEqual(in_payment.payment_state, "in_payment")
+        self.assertEqual(reversed_invoice.payment_state, "reversed")
+        self.assertTrue({"reversed", "in_payment"} <= set(SETTLED_PAYMENT_STATES))
+
+        page = self._get(self._url("/out_invoice"))
+        rows = dict(re.findall(r'class="o_accountant_document" data-name="([^"]+)">(.*?)</tr>', page, re.S))
+        for move, label in (
+            (self.invoice_paid, "Paid"),
+            (reversed_invoice, "Reversed"),
+            (in_payment, "In payment"),
+        ):
+            badge = re.search(r'o_accountant_paid[^"]*">\s*([^<]+?)\s*</span>', rows[move.name])
+            self.assertTrue(badge, move.name)
+            self.assertEqual(badge.group(1), label)
+        self.assertIn("o_accountant_unpaid", rows[self.invoice_open.name])
+        page = self._get(self._url("/out_invoice?filter=unpaid"))
+        listed = re.findall(r'class="o_accountant_document" data-name="([^"]+)"', page)
+        self.assertEqual(listed, [self.invoice_open.name])
 
     def test_bad_parameters_are_reported(self):
         page = self._get(self._url("/out_invoice?date_from=2026-13-45&filter=nope&sortby=nope&page=x"))

@@ -10,6 +10,7 @@ from .common import WorkflowStatusCommon
 @tagged("post_install", "-at_install")
 class TestAccountantPortalTour(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
     def test_accountant_goes_through_the_portal(self):
+        self._enable_activity_log()
         company = self.company_data["company"]
         company.write({"name": "Tour Company", "books_up_to_date": "2026-03-31"})
         accountant = new_test_user(self.env, login="iwa_tour_accountant", groups="base.group_portal")
@@ -20,7 +21,7 @@ class TestAccountantPortalTour(WorkflowStatusCommon, AccountTestInvoicingHttpCom
         paid = self.init_invoice(
             "out_invoice", partner=paying, invoice_date="2026-01-10", amounts=[1000], taxes=[], post=True
         )
-        self.init_invoice(
+        owed = self.init_invoice(
             "out_invoice", partner=owing, invoice_date="2026-02-10", amounts=[400], taxes=[], post=True
         )
         self.init_invoice(
@@ -39,3 +40,15 @@ class TestAccountantPortalTour(WorkflowStatusCommon, AccountTestInvoicingHttpCom
             }
         )
         self.start_tour("/my/accounting", "accountant_portal_tour", login=accountant.login)
+
+        # What the tour saved: the open invoice it marked, and only that one,
+        # with its history row and its chatter note, as the accountant.
+        self.env.invalidate_all()
+        self.assertTrue(owed.accountant_processed)
+        self.assertFalse(paid.accountant_processed)
+        rows = self._log_rows(action_type="accountant_processed_set")
+        self.assertEqual([(row.res_model, row.res_id) for row in rows], [("account.move", owed.id)])
+        self.assertEqual(rows.user_id, accountant)
+        self.assertFalse(self._log_rows(action_type="accountant_processed_cleared"))
+        notes = self._messages(owed).filtered(lambda m: "Marked as processed by the accountant" in m.body)
+        self.assertEqual(notes.author_id, accountant.partner_id)

@@ -1,10 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.osv import expression
 
 # The relation behind res.company.accountant_user_ids and its inverse
 # res.users.accountant_company_ids.
 ACCOUNTANT_RELATION = ("res_company_accountant_user_rel", "company_id", "user_id")
+# Receivable and payable accounts: what the History page of the portal lists.
+PARTNER_ACCOUNT_TYPES = ("asset_receivable", "liability_payable")
 
 
 class ResCompany(models.Model):
@@ -121,3 +124,67 @@ class ResCompany(models.Model):
             )
         )
         return last_date
+
+    # ------------------------------------------------------------------
+    # History: a partner's receivable and payable transactions. Read as
+    # superuser (portal users read no journal items): callers checked the
+    # accountant's access to the company, the domain keeps to it.
+    # ------------------------------------------------------------------
+
+    def _accountant_history_domain(self, partner=None):
+        """Posted receivable and payable lines of the company, of ``partner``
+        when given, else of any partner."""
+        self.ensure_one()
+        return [
+            ("company_id", "=", self.id),
+            ("parent_state", "=", "posted"),
+            ("account_id.account_type", "in", PARTNER_ACCOUNT_TYPES),
+            ("partner_id", "=", partner.id) if partner else ("partner_id", "!=", False),
+        ]
+
+    def _accountant_history_partners(self):
+        """The partners with transactions in the company, by name: the only
+        ones the History page offers (and accepts)."""
+        groups = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(self._accountant_history_domain(), groupby=["partner_id"])
+        )
+        partners = self.env["res.partner"].sudo().browse(partner.id for [partner] in groups)
+        return partners.sorted(lambda p: (p.display_name or "").lower())
+
+    def _accountant_partner_history_count(self, partner):
+        return self.env["account.move.line"].sudo().search_count(self._accountant_history_domain(partner))
+
+    def _accountant_partner_history(self, partner, offset=0, limit=None):
+        """One page of ``partner``'s transactions, oldest first, with their
+        running balance (debit minus credit, in the company's currency).
+
+        :return: ``(rows, opening)``: rows ``{"line", "kind", "balance"}`` and
+            the balance brought forward from the transactions before the page.
+        """
+        self.ensure_one()
+        MoveLine = self.env["account.move.line"].sudo()
+        domain = self._accountant_history_domain(partner)
+        lines = MoveLine.search(domain, order="date asc, id asc", offset=offset, limit=limit)
+        currency = self.currency_id
+        opening = 0.0
+        if lines and offset:
+            first = lines[0]
+            before = expression.AND(
+                [
+                    domain,
+                    ["|", ("date", "<", first.date), "&", ("date", "=", first.date), ("id", "<", first.id)],
+                ]
+            )
+            [[opening]] = MoveLine._read_group(before, aggregates=["balance:sum"])
+            # Rounded as the ledger is, and never "-0.00".
+            opening = currency.round(opening or 0.0) or 0.0
+        # One query for the entries of the page, not one per row.
+        lines.move_id.mapped("name")
+        rows = []
+        balance = opening
+        for line in lines:
+            balance = currency.round(balance + line.balance) or 0.0
+            rows.append({"line": line, "kind": line._accountant_line_kind(), "balance": balance})
+        return rows, opening
