@@ -48,5 +48,6 @@
             "invoice_workflow_audit/static/src/js/tours/*.js",
         ],
     },
+    "pre_init_hook": "pre_init_hook",
     "post_init_hook": "post_init_hook",
 }

@@ -7,6 +7,7 @@ definition of an invoice (``account.move.get_invoice_types()`` and
 """
 
 from odoo import tools
+from odoo.exceptions import UserError
 
 # ----------------------------------------------------------------------
 # Paid: nothing is left to pay on a document in one of these payment states.
@@ -63,6 +64,9 @@ def is_internal_call(env, key):
     return env.context.get(key) is INTERNAL_CALL
 
 
+# The addon's own code writes fields that users read but never write
+# (counters, dates, states it keeps): see check_protected_fields.
+PROTECTED_WRITE_KEY = "invoice_workflow_audit_protected_write"
 # action_set_workflow_status ran its checks: write() lets the status through.
 STATUS_CHECKED_KEY = "invoice_workflow_status_checked"
 # The portal path sets the accountant's Processed flag.
@@ -80,6 +84,23 @@ LINE_CHANGES_KEY = "invoice_workflow_audit.line_changes"
 NAMES_KEY = "invoice_workflow_audit.names"
 # Documents printed or downloaded in the transaction: one print each.
 PRINTED_KEY = "invoice_workflow_audit.printed"
+
+
+def check_protected_fields(model, vals_list, fnames):
+    """Refuse ``fnames`` in the values of a create or write (``vals_list``)
+    unless the addon's own code writes them. A ``readonly`` field is
+    read-only in views only: RPC, imports (``load``) and scripts go through
+    create() and write(), which call this."""
+    if is_internal_call(model.env, PROTECTED_WRITE_KEY):
+        return
+    written = sorted({fname for vals in vals_list for fname in vals} & set(fnames))
+    if written:
+        labels = ", ".join(model._fields[fname]._description_string(model.env) for fname in written)
+        raise UserError(
+            model.env._(
+                "%(fields)s: these fields are kept by Odoo itself and cannot be written.", fields=labels
+            )
+        )
 
 
 # ----------------------------------------------------------------------

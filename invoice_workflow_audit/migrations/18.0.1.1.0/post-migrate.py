@@ -18,4 +18,14 @@ def migrate(cr, version):
         )
     )
     cr.execute(SQL("DROP TABLE IF EXISTS invoice_activity_log_chain"))
+    # The shipped statuses become the automatic status of their group (until
+    # 18.0.1.1.0, the first status of a group by sequence was).
+    cr.execute(
+        SQL(
+            "UPDATE invoice_workflow_status SET is_automatic = TRUE WHERE id IN"
+            " (SELECT res_id FROM ir_model_data WHERE module = 'invoice_workflow_audit'"
+            " AND model = 'invoice.workflow.status'"
+            " AND name IN ('status_new', 'status_in_progress', 'status_paid', 'status_cancelled'))"
+        )
+    )
     cr.execute(SQL("ALTER TABLE invoice_activity_log DROP COLUMN IF EXISTS hash"))

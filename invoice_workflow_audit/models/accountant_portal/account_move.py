@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from markupsafe import Markup
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..common import ACCOUNTANT_PROCESSED_KEY, INTERNAL_CALL, is_internal_call
@@ -21,12 +21,22 @@ class AccountMove(models.Model):
         "e.g. once the document is entered in their own books. No accounting effect.",
     )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_accountant_processed_written(vals_list)
+        return super().create(vals_list)
+
     def write(self, vals):
-        if "accountant_processed" in vals and not is_internal_call(self.env, ACCOUNTANT_PROCESSED_KEY):
+        self._check_accountant_processed_written([vals])
+        return super().write(vals)
+
+    def _check_accountant_processed_written(self, vals_list):
+        # Create, write and load (imports) alike: the portal path only.
+        written = any("accountant_processed" in vals for vals in vals_list)
+        if written and not is_internal_call(self.env, ACCOUNTANT_PROCESSED_KEY):
             raise UserError(
                 self.env._("Only the accountant sets the Processed flag, from the accountant portal.")
             )
-        return super().write(vals)
 
     def _set_accountant_processed(self, processed):
         """Set (or clear) the accountant's Processed flag and log it.

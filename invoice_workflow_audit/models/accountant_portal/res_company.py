@@ -3,6 +3,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.osv import expression
 
+from ..common import INTERNAL_CALL, PROTECTED_WRITE_KEY, check_protected_fields
+
 # The relation behind res.company.accountant_user_ids and its inverse
 # res.users.accountant_company_ids.
 ACCOUNTANT_RELATION = ("res_company_accountant_user_rel", "company_id", "user_id")
@@ -34,7 +36,13 @@ class ResCompany(models.Model):
     def _check_accountant_user_ids(self):
         self.sudo().accountant_user_ids._check_accountant_portal_user()
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_protected_fields(self, vals_list, ("books_up_to_date",))
+        return super().create(vals_list)
+
     def write(self, vals):
+        check_protected_fields(self, [vals], ("books_up_to_date",))
         before = self._accountant_users_snapshot() if "accountant_user_ids" in vals else None
         result = super().write(vals)
         if before is not None:
@@ -82,7 +90,7 @@ class ResCompany(models.Model):
         for company in self:
             previous = company.books_up_to_date
             # Accounting managers need no other right on companies for this.
-            company.sudo().books_up_to_date = today
+            company.sudo().with_context(**{PROTECTED_WRITE_KEY: INTERNAL_CALL}).books_up_to_date = today
             self.env["invoice.activity.log"]._log_action(
                 company,
                 "books_stamped",

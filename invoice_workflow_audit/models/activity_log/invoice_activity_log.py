@@ -71,6 +71,7 @@ class InvoiceActivityLog(models.Model):
             ("document_reset", "Document reset to draft"),
             ("document_cancelled", "Document cancelled"),
             ("status_changed", "Status changed"),
+            ("status_escalated", "Status escalated"),
             ("document_printed", "Document printed"),
             ("document_sent", "Document sent"),
             ("reminder_sent", "Payment reminder sent"),

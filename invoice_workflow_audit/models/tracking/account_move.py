@@ -11,6 +11,7 @@ from ..common import (
     PRINTED_KEY,
     REMINDER_KEY,
     SENDING_KEY,
+    check_protected_fields,
     is_internal_call,
 )
 
@@ -19,6 +20,10 @@ AUDIT_STAMP_FIELDS = {
     "print": ("audit_print_count", "audit_first_printed_date", "audit_last_printed_date"),
     "send": ("audit_send_count", "audit_first_sent_date", "audit_last_sent_date"),
 }
+
+
+# Counted by the printing and sending paths only (one SQL statement each).
+TRACKING_PROTECTED_FIELDS = tuple(fname for fnames in AUDIT_STAMP_FIELDS.values() for fname in fnames)
 
 
 class AccountMove(models.Model):
@@ -45,6 +50,15 @@ class AccountMove(models.Model):
     audit_first_sent_date = fields.Datetime(string="First Sent On", copy=False, readonly=True)
     audit_last_sent_date = fields.Datetime(string="Last Sent On", copy=False, readonly=True)
     can_send_payment_reminder = fields.Boolean(compute="_compute_can_send_payment_reminder")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_protected_fields(self, vals_list, TRACKING_PROTECTED_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_protected_fields(self, [vals], TRACKING_PROTECTED_FIELDS)
+        return super().write(vals)
 
     def _post_line_changes(self):
         """One chatter message and one log row per document for the changes of

@@ -1,6 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from datetime import timedelta
-
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
@@ -8,11 +6,22 @@ from odoo.exceptions import UserError
 
 from ..common import (
     INTERNAL_CALL,
+    PROTECTED_WRITE_KEY,
     SETTLED_PAYMENT_STATES,
     STATUS_CHECKED_KEY,
     STATUS_GROUPS,
+    check_protected_fields,
     describe_change,
     is_internal_call,
+)
+
+# Kept by the workflow itself: users read them, never write them.
+WORKFLOW_PROTECTED_FIELDS = (
+    "workflow_status_date",
+    "workflow_status_deadline",
+    "workflow_overdue_notified",
+    "workflow_escalation_deadline",
+    "workflow_escalation_notified",
 )
 
 
@@ -46,28 +55,6 @@ class AccountMove(models.Model):
         readonly=False,
         copy=False,
     )
-    workflow_status_deadline = fields.Datetime(
-        string="Status Period",
-        compute="_compute_workflow_status_deadline",
-        store=True,
-        index="btree_not_null",
-        copy=False,
-        help="When the time limit of the current status expires.",
-    )
-    workflow_status_overdue = fields.Boolean(
-        string="Status Overdue",
-        compute="_compute_workflow_status_overdue",
-        search="_search_workflow_status_overdue",
-        help="The document stayed in its status longer than the status allows.",
-    )
-    workflow_overdue_notified = fields.Boolean(
-        copy=False,
-        help="Technical: the responsible got the to-do activity for the current overdue status.",
-    )
-
-    # Fields that matter for the story of a document, tracked in its chatter
-    # (and so in the activity history) on top of what account tracks (partner,
-    # reference, currency, untaxed amount, state...). Not amount_total: its
 
     def init(self):
         result = super().init()
@@ -109,6 +96,7 @@ class AccountMove(models.Model):
         status already belongs to that group."""
         now = fields.Datetime.now()
         Log = self.env["invoice.activity.log"]
+        renotify = self.browse()  # a new status: its time limit is told anew
         first_statuses = {}
         for move in self:
             status = move.workflow_status_id
@@ -133,40 +121,16 @@ class AccountMove(models.Model):
                     )
                 move.workflow_status_id = status
                 move.workflow_status_date = now
-                move.workflow_overdue_notified = False
+                if move.workflow_overdue_notified or move.workflow_escalation_notified:
+                    renotify |= move
             else:
                 move.workflow_status_id = move.workflow_status_id
                 move.workflow_status_date = move.workflow_status_date
-
-    @api.depends("workflow_status_date", "workflow_status_id.time_limit_hours")
-    def _compute_workflow_status_deadline(self):
-        for move in self:
-            hours = move.workflow_status_id.time_limit_hours
-            if hours and move.workflow_status_date:
-                move.workflow_status_deadline = move.workflow_status_date + timedelta(hours=hours)
-            else:
-                move.workflow_status_deadline = False
-
-    @api.depends("workflow_status_deadline")
-    def _compute_workflow_status_overdue(self):
-        now = fields.Datetime.now()
-        for move in self:
-            move.workflow_status_overdue = (
-                bool(move.workflow_status_deadline) and move.workflow_status_deadline < now
+        if renotify:
+            renotify.with_context(**{PROTECTED_WRITE_KEY: INTERNAL_CALL}).write(
+                {"workflow_overdue_notified": False, "workflow_escalation_notified": False}
             )
 
-    def _search_workflow_status_overdue(self, operator, value):
-        if operator not in ("=", "!="):
-            raise UserError(
-                self.env._("Unsupported search on Status Overdue: %(operator)s", operator=operator)
-            )
-        overdue = (operator == "=") == bool(value)
-        now = fields.Datetime.now()
-        if overdue:
-            return [("workflow_status_deadline", "<", now)]
-        return ["|", ("workflow_status_deadline", "=", False), ("workflow_status_deadline", ">=", now)]
-
-    @api.model
     def _read_group_expand_workflow_status_id(self, statuses, domain):
         # Every status whose documents the user may see shows as a kanban
         # column, even empty.
@@ -179,6 +143,7 @@ class AccountMove(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        check_protected_fields(self, vals_list, WORKFLOW_PROTECTED_FIELDS)
         explicit = [bool(vals.get("workflow_status_id")) for vals in vals_list]
         moves = super().create(vals_list)
         if any(explicit) and not is_internal_call(self.env, STATUS_CHECKED_KEY):
@@ -211,6 +176,7 @@ class AccountMove(models.Model):
             )
 
     def write(self, vals):
+        check_protected_fields(self, [vals], WORKFLOW_PROTECTED_FIELDS)
         if "workflow_status_id" not in vals or is_internal_call(self.env, STATUS_CHECKED_KEY):
             return super().write(vals)
         vals = dict(vals)
@@ -252,11 +218,14 @@ class AccountMove(models.Model):
         with self.env.cr.savepoint():
             for move in self:
                 move._apply_workflow_accounting_action(status)
-            self.with_context(**{STATUS_CHECKED_KEY: INTERNAL_CALL}).write(
+            self.with_context(
+                **{STATUS_CHECKED_KEY: INTERNAL_CALL, PROTECTED_WRITE_KEY: INTERNAL_CALL}
+            ).write(
                 {
                     "workflow_status_id": status.id,
                     "workflow_status_date": fields.Datetime.now(),
                     "workflow_overdue_notified": False,
+                    "workflow_escalation_notified": False,
                 }
             )
             self._track_set_log_message(self._workflow_status_change_body(comment))
@@ -423,28 +392,3 @@ class AccountMove(models.Model):
             "target": "new",
             "context": {"active_model": "account.move", "active_ids": self.ids},
         }
-
-    @api.model
-    def _cron_notify_workflow_status_overdue(self, batch_size=500):
-        """Give the responsible of each newly overdue document one to-do activity."""
-        moves = self.search(
-            [("workflow_status_overdue", "=", True), ("workflow_overdue_notified", "=", False)],
-            limit=batch_size,
-        )
-        for move in moves:
-            move.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=self.env._("Status %(status)s overdue", status=move.workflow_status_id.display_name),
-                note=self.env._(
-                    "This document stayed in status %(status)s longer than its time limit "
-                    "(%(hours)s hours). Move it on or take action.",
-                    status=move.workflow_status_id.display_name,
-                    hours=move.workflow_status_id.time_limit_hours,
-                ),
-                user_id=(move.invoice_user_id or move.create_uid).id,
-            )
-        moves.workflow_overdue_notified = True
-        remaining = self.search_count(
-            [("workflow_status_overdue", "=", True), ("workflow_overdue_notified", "=", False)]
-        )
-        self.env["ir.cron"]._notify_progress(done=len(moves), remaining=remaining)

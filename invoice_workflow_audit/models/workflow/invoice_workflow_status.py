@@ -16,7 +16,7 @@ class InvoiceWorkflowStatus(models.Model):
     _activity_log_deleted = "status_config_deleted"
 
     name = fields.Char(required=True, translate=True)
-    sequence = fields.Integer(default=10)
+    sequence = fields.Integer(default=lambda self: self._default_sequence())
     group = fields.Selection(
         STATUS_GROUPS,
         required=True,
@@ -26,12 +26,23 @@ class InvoiceWorkflowStatus(models.Model):
         "Cancelled = cancelled. Posting, payment, cancellation and reset to draft "
         "move a document to the first status of the matching group.",
     )
+    is_automatic = fields.Boolean(
+        string="Automatic",
+        help="Posting, payment, cancellation and reset to draft put documents in the automatic "
+        "status of the matching group. One per group and company; it is available to everyone "
+        "and requires no comment, so that these operations never fail because of a status.",
+    )
     color = fields.Integer(compute="_compute_color")
     description = fields.Text(translate=True, help="What this status means for the people who use it.")
     time_limit_hours = fields.Float(
         string="Time Limit (hours)",
         help="How long a document may stay in this status. Past it, the document is "
         "marked overdue and its responsible gets a to-do activity. 0 means no limit.",
+    )
+    escalation_hours = fields.Float(
+        string="Escalation After (hours)",
+        help="Optional: this long after the time limit expired, the status managers get an activity "
+        "and the document shows as escalated. 0 means no escalation.",
     )
     require_comment = fields.Boolean(
         string="Comment Required",
@@ -87,10 +98,51 @@ class InvoiceWorkflowStatus(models.Model):
         for status in self:
             status.move_count = counts.get(status, 0)
 
-    @api.constrains("time_limit_hours")
+    @api.model
+    def _default_sequence(self):
+        # A new status goes after the existing ones.
+        last = self.with_context(active_test=False).search([], order="sequence desc", limit=1)
+        return last.sequence + 10 if last else 10
+
+    @api.constrains("time_limit_hours", "escalation_hours")
     def _check_time_limit_hours(self):
-        if any(status.time_limit_hours < 0 for status in self):
-            raise ValidationError(self.env._("The time limit of a status cannot be negative."))
+        if any(status.time_limit_hours < 0 or status.escalation_hours < 0 for status in self):
+            raise ValidationError(
+                self.env._("The time limit and the escalation delay of a status cannot be negative.")
+            )
+        if any(status.escalation_hours and not status.time_limit_hours for status in self):
+            raise ValidationError(
+                self.env._("A status escalates after its time limit: set the time limit first.")
+            )
+
+    @api.constrains("is_automatic", "group", "company_id", "group_ids", "require_comment", "active")
+    def _check_automatic(self):
+        for status in self.filtered("is_automatic"):
+            if status.group_ids or status.require_comment or not status.active:
+                raise ValidationError(
+                    self.env._(
+                        "%(status)s is the automatic status of its group: it must stay active, available "
+                        "to everyone and without required comment, as posting, payment, cancellation and "
+                        "reset move documents into it for any user.",
+                        status=status.display_name,
+                    )
+                )
+            others = self.search_count(
+                [
+                    ("id", "!=", status.id),
+                    ("is_automatic", "=", True),
+                    ("group", "=", status.group),
+                    ("company_id", "=", status.company_id.id),
+                ]
+            )
+            if others:
+                raise ValidationError(
+                    self.env._(
+                        "Only one status of each group is automatic for a company: unmark the other "
+                        "automatic status of the group %(group)s first.",
+                        group=dict(STATUS_GROUPS)[status.group],
+                    )
+                )
 
     @api.constrains("next_status_ids")
     def _check_next_status_ids(self):
@@ -186,7 +238,11 @@ class InvoiceWorkflowStatus(models.Model):
     @api.model
     def _get_hidden_status_ids(self):
         """Statuses whose documents the current user may not see: statuses
-        restricted to groups the user is not a member of."""
+        restricted to groups the user is not a member of. The restriction
+        concerns internal users: portal and public users (the customer on
+        /my/invoices) see their documents whatever their status."""
+        if self.env.user.share:
+            return ()
         return self._hidden_status_ids_for_groups(frozenset(self.env.user._get_group_ids()))
 
     @api.model
@@ -204,16 +260,21 @@ class InvoiceWorkflowStatus(models.Model):
 
     @api.model
     def _get_first_status(self, group, company):
-        """The first status (by sequence) of ``group`` usable for ``company``."""
-        return (
-            self.sudo()
-            .search(
-                [("group", "=", group), ("company_id", "in", [company.id, False])],
+        """The automatic status of ``group`` for ``company``: the company's own,
+        else the shared one. Without any (a configuration left half-way), the
+        first status of the group that anyone may use."""
+        Status = self.sudo().with_context(active_test=False)
+        domain = [("group", "=", group), ("company_id", "in", [company.id, False]), ("active", "=", True)]
+        automatic = Status.search(
+            [*domain, ("is_automatic", "=", True)], order="company_id, sequence, id", limit=1
+        )
+        if not automatic:
+            automatic = Status.search(
+                [*domain, ("group_ids", "=", False), ("require_comment", "=", False)],
                 order="sequence, id",
                 limit=1,
             )
-            .sudo(False)
-        )
+        return automatic.with_env(self.env)
 
     def action_open_moves(self):
         self.ensure_one()
