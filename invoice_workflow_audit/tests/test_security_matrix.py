@@ -387,3 +387,20 @@ class TestSecurityMatrix(WorkflowStatusCommon):
         self.assertEqual(
             self.env["account.move"].with_user(manager).search([("id", "=", invoice.id)]), invoice
         )
+
+    def test_history_is_read_in_own_companies_only(self):
+        other = self.env["res.company"].create({"name": "Matrix other company"})
+        other.activity_log_enabled = True  # recorded in the history of the other company
+        self._flush_tracking()
+        self.env[SEAL]._make_seal(other)
+        self.env[LOG]._log_company_action(other, "books_stamped")  # awaits its seal
+        self._flush_tracking()
+        owner = self.users["account_owner"]
+        self.assertNotIn(other, owner.company_ids)
+        for model in (LOG, LINK, PENDING, SEAL):
+            with self.subTest(model=model):
+                records = self.env[model].sudo().search([("company_id", "=", other.id)])
+                self.assertTrue(records)
+                self.assertFalse(self.env[model].with_user(owner).search([("id", "in", records.ids)]))
+                with self.assertRaises(AccessError):
+                    records.with_user(owner).read(["company_id"])
