@@ -1,0 +1,406 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from contextlib import closing
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+
+from .common import WorkflowStatusCommon
+
+MODULE = "invoice_workflow_audit"
+
+STATUS = "invoice.workflow.status"
+STATUS_CHANGE = "invoice.workflow.status.change"
+LOG = "invoice.activity.log"
+LINK = "invoice.activity.log.link"
+PENDING = "invoice.activity.log.pending"
+SEAL = "invoice.activity.log.seal"
+VERIFY = "invoice.activity.log.verify"
+RECURRENCE = "invoice.recurrence"
+
+# Every model the addon defines has its line in the matrix. Abstract models
+# have no table and no records: they are listed here instead.
+MODELS = (STATUS, STATUS_CHANGE, LOG, LINK, PENDING, SEAL, VERIFY, RECURRENCE)
+ABSTRACT_MODELS = {"invoice.activity.log.mixin"}
+
+# The groups the product speaks of, one test user each (setUpClass).
+GROUPS = (
+    "invoice_user",  # account.group_account_invoice
+    "account_manager",  # account.group_account_manager
+    "readonly",  # account.group_account_readonly (auditors)
+    "status_manager",  # invoice_workflow_audit.group_invoice_workflow_manager
+    "account_owner",  # invoice_workflow_audit.group_account_owner
+    "portal_accountant",  # base.group_portal, in res.company.accountant_user_ids
+    "portal_customer",  # base.group_portal
+    "public",  # base.group_public
+)
+
+OPERATIONS = ("read", "create", "write", "unlink")
+
+# What the product promises (DESIGN.md; README.rst, "Configuration" and
+# "Activity history"), operation by operation: r(ead) c(reate) w(rite)
+# u(nlink), "-" where the operation is refused with AccessError.
+# - Statuses show on every document: internal and portal users read them; the
+#   Invoice Status Managers configure them.
+# - Change Status is an invoicing action: invoicing users (and the groups that
+#   imply it) open and fill the wizard; nobody deletes a wizard (the vacuum does).
+# - The activity history, its chain, the rows awaiting their seal and the seals:
+#   the account owner reads them; no group implies the owner ("administrators
+#   see nothing of the history unless they are given it too"); nobody creates,
+#   changes or deletes them.
+# - Verify Integrity: the account owner only.
+# - Recurrences: invoicing users manage them, read-only accounting users read them.
+EXPECTED = {
+    (STATUS, "invoice_user"): "r---",
+    (STATUS, "account_manager"): "r---",
+    (STATUS, "readonly"): "r---",
+    (STATUS, "status_manager"): "rcwu",
+    (STATUS, "account_owner"): "r---",
+    (STATUS, "portal_accountant"): "r---",
+    (STATUS, "portal_customer"): "r---",
+    (STATUS, "public"): "----",
+    (STATUS_CHANGE, "invoice_user"): "rcw-",
+    (STATUS_CHANGE, "account_manager"): "rcw-",
+    (STATUS_CHANGE, "readonly"): "----",
+    (STATUS_CHANGE, "status_manager"): "rcw-",
+    (STATUS_CHANGE, "account_owner"): "rcw-",
+    (STATUS_CHANGE, "portal_accountant"): "----",
+    (STATUS_CHANGE, "portal_customer"): "----",
+    (STATUS_CHANGE, "public"): "----",
+    (LOG, "invoice_user"): "----",
+    (LOG, "account_manager"): "----",
+    (LOG, "readonly"): "----",
+    (LOG, "status_manager"): "----",
+    (LOG, "account_owner"): "r---",
+    (LOG, "portal_accountant"): "----",
+    (LOG, "portal_customer"): "----",
+    (LOG, "public"): "----",
+    (LINK, "invoice_user"): "----",
+    (LINK, "account_manager"): "----",
+    (LINK, "readonly"): "----",
+    (LINK, "status_manager"): "----",
+    (LINK, "account_owner"): "r---",
+    (LINK, "portal_accountant"): "----",
+    (LINK, "portal_customer"): "----",
+    (LINK, "public"): "----",
+    (PENDING, "invoice_user"): "----",
+    (PENDING, "account_manager"): "----",
+    (PENDING, "readonly"): "----",
+    (PENDING, "status_manager"): "----",
+    (PENDING, "account_owner"): "r---",
+    (PENDING, "portal_accountant"): "----",
+    (PENDING, "portal_customer"): "----",
+    (PENDING, "public"): "----",
+    (SEAL, "invoice_user"): "----",
+    (SEAL, "account_manager"): "----",
+    (SEAL, "readonly"): "----",
+    (SEAL, "status_manager"): "----",
+    (SEAL, "account_owner"): "r---",
+    (SEAL, "portal_accountant"): "----",
+    (SEAL, "portal_customer"): "----",
+    (SEAL, "public"): "----",
+    (VERIFY, "invoice_user"): "----",
+    (VERIFY, "account_manager"): "----",
+    (VERIFY, "readonly"): "----",
+    (VERIFY, "status_manager"): "----",
+    (VERIFY, "account_owner"): "rcw-",
+    (VERIFY, "portal_accountant"): "----",
+    (VERIFY, "portal_customer"): "----",
+    (VERIFY, "public"): "----",
+    (RECURRENCE, "invoice_user"): "rcwu",
+    (RECURRENCE, "account_manager"): "rcwu",
+    (RECURRENCE, "readonly"): "r---",
+    (RECURRENCE, "status_manager"): "rcwu",
+    (RECURRENCE, "account_owner"): "rcwu",
+    (RECURRENCE, "portal_accountant"): "----",
+    (RECURRENCE, "portal_customer"): "----",
+    (RECURRENCE, "public"): "----",
+}
+
+# Append-only for real: these operations raise AccessError with superuser
+# rights too ("the model refuses writes and deletions even with superuser
+# rights"; the chain, the pending rows and the seals are written by their own
+# SQL paths, never by create() or write()).
+REFUSED_TO_SUPERUSER = {
+    LOG: ("create", "write", "unlink"),
+    LINK: ("create", "write", "unlink"),
+    PENDING: ("create", "write"),
+    SEAL: ("create", "write"),
+}
+
+# The field read by the read attempt.
+READ_FIELDS = {
+    STATUS: "name",
+    STATUS_CHANGE: "comment",
+    LOG: "document_name",
+    LINK: "hash",
+    PENDING: "log_id",
+    SEAL: "head_hash",
+    VERIFY: "seal_text",
+    RECURRENCE: "interval_number",
+}
+
+
+@tagged("post_install", "-at_install")
+class TestSecurityMatrix(WorkflowStatusCommon):
+    """Each group's rights on each model of the addon, through the ORM, against
+    what the product promises."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        company_values = {"company_id": cls.company.id, "company_ids": [cls.company.id]}
+        cls.users = {
+            "invoice_user": new_test_user(
+                cls.env, login="iwa_matrix_invoice", groups="account.group_account_invoice", **company_values
+            ),
+            "account_manager": new_test_user(
+                cls.env, login="iwa_matrix_manager", groups="account.group_account_manager", **company_values
+            ),
+            "readonly": new_test_user(
+                cls.env,
+                login="iwa_matrix_readonly",
+                groups="base.group_user,account.group_account_readonly",
+                **company_values,
+            ),
+            "status_manager": new_test_user(
+                cls.env,
+                login="iwa_matrix_status",
+                groups="invoice_workflow_audit.group_invoice_workflow_manager",
+                **company_values,
+            ),
+            "account_owner": new_test_user(
+                cls.env,
+                login="iwa_matrix_owner",
+                groups="invoice_workflow_audit.group_account_owner",
+                **company_values,
+            ),
+            "portal_accountant": new_test_user(
+                cls.env, login="iwa_matrix_accountant", groups="base.group_portal", **company_values
+            ),
+            "portal_customer": new_test_user(
+                cls.env, login="iwa_matrix_customer", groups="base.group_portal", **company_values
+            ),
+            "public": new_test_user(
+                cls.env, login="iwa_matrix_public", groups="base.group_public", **company_values
+            ),
+        }
+        cls.company.accountant_user_ids = [Command.link(cls.users["portal_accountant"].id)]
+
+        # History rows: one sealed (with its link, and a seal), one awaiting its seal.
+        cls._enable_activity_log()
+        cls.invoice = cls._posted_invoice()
+        cls._commit_work()
+        cls.env["invoice.activity.log.link"]._seal(cls.company)
+        seal = cls.env[SEAL]._make_seal(cls.company)
+        cls.recurrence_base = cls._posted_invoice()
+        cls._commit_work()
+        Log = cls.env[LOG].sudo()
+        sealed_row = Log.search([("company_id", "=", cls.company.id), ("link_ids", "!=", False)], limit=1)
+        pending = cls.env[PENDING].sudo().search([("company_id", "=", cls.company.id)], limit=1)
+        cls.other_row = Log.search(
+            [("id", "!=", sealed_row.id), ("company_id", "=", cls.company.id)], limit=1
+        )
+
+        status = cls.env[STATUS].create({"name": "Matrix", "group": "in_progress", "sequence": 30})
+        cls.records = {
+            STATUS: status,
+            STATUS_CHANGE: cls.env[STATUS_CHANGE].create(cls._create_values(STATUS_CHANGE)),
+            LOG: sealed_row,
+            LINK: sealed_row.link_ids,
+            PENDING: pending,
+            SEAL: seal,
+            VERIFY: cls.env[VERIFY].create(cls._create_values(VERIFY)),
+            RECURRENCE: cls.env[RECURRENCE].create({"template_move_id": cls.invoice.id}),
+        }
+        cls._commit_work()
+
+    @classmethod
+    def _commit_work(cls):
+        """What a commit writes (as ``_flush_tracking``): pending fields, then
+        the pre-commit work (tracking messages, history rows)."""
+        cls.env.flush_all()
+        cls.env.cr.precommit.run()
+
+    @classmethod
+    def _create_values(cls, model):
+        """Valid values of a new record of ``model``: what may fail is access only."""
+        return {
+            STATUS: {"name": "Created by the matrix", "group": "new", "sequence": 31},
+            STATUS_CHANGE: {"move_ids": [Command.set(cls.invoice.ids)], "status_id": cls.status_sent.id},
+            LOG: {"company_id": cls.company.id, "action_type": "document_created", "document_name": "Forged"},
+            LINK: {
+                "log_id": cls.other_row.id,
+                "company_id": cls.company.id,
+                "position": 10**6,
+                "hash": "0" * 64,
+            },
+            PENDING: {"log_id": cls.other_row.id, "company_id": cls.company.id},
+            SEAL: {"company_id": cls.company.id, "position": 10**6, "head_hash": "0" * 64},
+            VERIFY: {"company_id": cls.company.id},
+            RECURRENCE: {"template_move_id": cls.recurrence_base.id, "interval_number": 2},
+        }[model]
+
+    def _write_values(self, model):
+        return {
+            STATUS: {"time_limit_hours": 7.0},
+            STATUS_CHANGE: {"comment": "Written by the matrix"},
+            LOG: {"document_name": "Rewritten"},
+            LINK: {"hash": "0" * 64},
+            PENDING: {"log_id": self.other_row.id},
+            SEAL: {"head_hash": "0" * 64},
+            VERIFY: {"seal_text": "Written by the matrix"},
+            RECURRENCE: {"interval_number": 3},
+        }[model]
+
+    # ------------------------------------------------------------------
+    # One attempt, in a savepoint always rolled back
+    # ------------------------------------------------------------------
+
+    def _attempt(self, model, operation, env):
+        """Try ``operation`` on the matrix record of ``model`` in ``env``:
+        True when it is allowed (no AccessError), False when refused. A refused
+        operation changed nothing (asserted here, before the rollback)."""
+        record = self.records[model].with_env(env)
+        Model = env[model]
+        with closing(self.env.cr.savepoint()):
+            before = self._snapshot(model, operation)
+            try:
+                if operation == "read":
+                    record.read([READ_FIELDS[model]])
+                elif operation == "create":
+                    Model.create(self._create_values(model))
+                elif operation == "write":
+                    record.write(self._write_values(model))
+                else:
+                    record.unlink()
+                # What the commit would do with it, as this user.
+                env.cr.flush()
+            except AccessError:
+                self.env.invalidate_all(flush=False)
+                self.assertEqual(
+                    self._snapshot(model, operation), before, "a refused operation changes nothing"
+                )
+                return False
+            except UserError:
+                # A business refusal: access was granted (the data is meant
+                # to be valid, so this should not happen).
+                return True
+            return True
+
+    def _snapshot(self, model, operation):
+        """What ``operation`` would change on ``model``, read as superuser."""
+        Model = self.env[model].sudo()
+        if operation == "create":
+            return Model.search_count([])
+        record = self.records[model].sudo()
+        if operation == "write":
+            return record.exists() and record.read(list(self._write_values(model)))
+        if operation == "unlink":
+            return bool(record.exists())
+        return None
+
+    def _allowed(self, model, env):
+        return "".join(
+            operation[0] if self._attempt(model, operation, env) else "-"
+            for operation in ("read", "create", "write", "unlink")
+        )
+
+    # ------------------------------------------------------------------
+    # The matrix
+    # ------------------------------------------------------------------
+
+    def test_matrix_lists_every_model_of_the_addon(self):
+        defined = {name for name, Model in self.registry.items() if Model._original_module == MODULE}
+        self.assertEqual(defined, set(MODELS) | ABSTRACT_MODELS, "a model of the addon escapes the matrix")
+        self.assertEqual(
+            {name for name in defined if self.registry[name]._abstract},
+            ABSTRACT_MODELS,
+            "only abstract models stay out of the matrix",
+        )
+        self.assertEqual(set(EXPECTED), {(model, group) for model in MODELS for group in GROUPS})
+        # Every model of the matrix is known to ir.model, as this addon's.
+        ir_models = self.env["ir.model"].search([("model", "in", list(defined))])
+        self.assertEqual(set(ir_models.mapped("model")), defined)
+        for ir_model in ir_models:
+            self.assertIn(MODULE, ir_model.modules.split(", "))
+
+    def test_matrix(self):
+        for model in MODELS:
+            self.assertEqual(len(self.records[model].exists()), 1, f"one record of {model} to try")
+        for model in MODELS:
+            for group in GROUPS:
+                with self.subTest(model=model, group=group):
+                    env = self.env(user=self.users[group], su=False)
+                    self.assertEqual(self._allowed(model, env), EXPECTED[(model, group)])
+
+    def test_history_refuses_superuser(self):
+        for model, operations in REFUSED_TO_SUPERUSER.items():
+            for operation in operations:
+                with self.subTest(model=model, operation=operation):
+                    self.assertFalse(
+                        self._attempt(model, operation, self.env(su=True)),
+                        f"{model}: {operation} refused even with superuser rights",
+                    )
+
+    # ------------------------------------------------------------------
+    # Documents
+    # ------------------------------------------------------------------
+
+    def test_portal_customer_reads_own_invoices_only(self):
+        customer = self.users["portal_customer"]
+        own = self._posted_invoice(partner=customer.partner_id)
+        other = self._posted_invoice(partner=self.partner_a)
+        Move = self.env["account.move"].with_user(customer)
+        self.assertEqual(own.with_user(customer).read(["name"])[0]["name"], own.name)
+        with self.assertRaises(AccessError):
+            other.with_user(customer).read(["name"])
+        self.assertEqual(Move.search([("id", "in", (own + other).ids)]), own)
+
+    def test_restricted_status_hides_documents_outside_its_groups(self):
+        reviewers = self.env["res.groups"].create(
+            {
+                "name": "Matrix reviewers",
+                "users": [Command.link(self.env.user.id), Command.link(self.users["status_manager"].id)],
+            }
+        )
+        reserved = self.env[STATUS].create(
+            {
+                "name": "Reserved",
+                "group": "in_progress",
+                "sequence": 32,
+                "group_ids": [Command.set(reviewers.ids)],
+            }
+        )
+        self.status_in_progress.next_status_ids = [Command.link(reserved.id)]
+        invoice = self._posted_invoice()
+        invoice.action_set_workflow_status(reserved)
+        self.assertEqual(invoice.workflow_status_id, reserved)
+        outsider = self.users["invoice_user"]
+        self.assertNotIn(reviewers, outsider.groups_id)
+        with self.assertRaises(AccessError):
+            invoice.with_user(outsider).read(["name"])
+        self.assertFalse(self.env["account.move"].with_user(outsider).search([("id", "=", invoice.id)]))
+        manager = self.users["status_manager"]
+        self.assertEqual(invoice.with_user(manager).read(["name"])[0]["name"], invoice.name)
+        self.assertEqual(
+            self.env["account.move"].with_user(manager).search([("id", "=", invoice.id)]), invoice
+        )
+
+    def test_history_is_read_in_own_companies_only(self):
+        other = self.env["res.company"].create({"name": "Matrix other company"})
+        other.activity_log_enabled = True  # recorded in the history of the other company
+        self._flush_tracking()
+        self.env[SEAL]._make_seal(other)
+        self.env[LOG]._log_company_action(other, "books_stamped")  # awaits its seal
+        self._flush_tracking()
+        owner = self.users["account_owner"]
+        self.assertNotIn(other, owner.company_ids)
+        for model in (LOG, LINK, PENDING, SEAL):
+            with self.subTest(model=model):
+                records = self.env[model].sudo().search([("company_id", "=", other.id)])
+                self.assertTrue(records)
+                self.assertFalse(self.env[model].with_user(owner).search([("id", "in", records.ids)]))
+                with self.assertRaises(AccessError):
+                    records.with_user(owner).read(["company_id"])
