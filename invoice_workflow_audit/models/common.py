@@ -7,7 +7,7 @@ definition of an invoice (``account.move.get_invoice_types()`` and
 """
 
 from odoo import tools
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError
 
 # ----------------------------------------------------------------------
 # Paid: nothing is left to pay on a document in one of these payment states.
@@ -96,7 +96,7 @@ def check_protected_fields(model, vals_list, fnames):
     written = sorted({fname for vals in vals_list for fname in vals} & set(fnames))
     if written:
         labels = ", ".join(model._fields[fname]._description_string(model.env) for fname in written)
-        raise UserError(
+        raise AccessError(
             model.env._(
                 "%(fields)s: these fields are kept by Odoo itself and cannot be written.", fields=labels
             )

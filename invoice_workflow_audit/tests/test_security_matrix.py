@@ -119,13 +119,13 @@ EXPECTED = {
 
 # Append-only for real: these operations raise AccessError with superuser
 # rights too ("the model refuses writes and deletions even with superuser
-# rights"; the chain, the pending rows and the seals are written by their own
-# SQL paths, never by create() or write()).
+# rights"; the rows, the chain and the pending rows are written by their own
+# SQL paths, the seals by the sealing path only, never by a plain create()).
 REFUSED_TO_SUPERUSER = {
     LOG: ("create", "write", "unlink"),
     LINK: ("create", "write", "unlink"),
-    PENDING: ("create", "write"),
-    SEAL: ("create", "write"),
+    PENDING: ("create", "write", "unlink"),
+    SEAL: ("create", "write", "unlink"),
 }
 
 # The field read by the read attempt.

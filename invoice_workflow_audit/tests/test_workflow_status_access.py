@@ -90,7 +90,7 @@ class TestWorkflowStatusMultiCompany(WorkflowStatusCommon):
         cls.company_data_2 = cls.setup_other_company()
         cls.company_b = cls.company_data_2["company"]
         cls.status_new_b = cls.env["invoice.workflow.status"].create(
-            {"name": "New (B)", "group": "new", "sequence": 1, "company_id": cls.company_b.id}
+            {"name": "New (B)", "group": "new", "is_automatic": True, "company_id": cls.company_b.id}
         )
 
     def test_each_company_gets_its_own_first_status(self):

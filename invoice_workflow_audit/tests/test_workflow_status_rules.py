@@ -8,6 +8,8 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
+from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+
 from ..hooks import post_init_hook
 from .common import WorkflowStatusCommon
 
@@ -64,9 +66,10 @@ class TestWorkflowStatusRules(WorkflowStatusCommon):
             self.dispute.write(
                 {"is_automatic": True, "group_ids": [Command.clear()], "require_comment": False}
             )
-        with self.assertRaisesRegex(ValidationError, "available to everyone"):
+        # Refused, and rolled back as the request would be.
+        with self.assertRaisesRegex(ValidationError, "available to everyone"), self.env.cr.savepoint():
             self.status_in_progress.group_ids = [Command.set(self.managers.ids)]
-        with self.assertRaisesRegex(ValidationError, "available to everyone"):
+        with self.assertRaisesRegex(ValidationError, "available to everyone"), self.env.cr.savepoint():
             self.status_in_progress.require_comment = True
         self.status_in_progress.invalidate_recordset()
         self.assertFalse(self.status_in_progress.group_ids, "nothing changed")
@@ -84,7 +87,7 @@ class TestWorkflowStatusRules(WorkflowStatusCommon):
             {"workflow_status_date": "2020-01-01 00:00:00"},
             {"workflow_overdue_notified": True},
         ):
-            with self.subTest(values=values), self.assertRaisesRegex(UserError, "cannot be written"):
+            with self.subTest(values=values), self.assertRaisesRegex(AccessError, "cannot be written"):
                 clerk_invoice.write(values)
         self.assertEqual(invoice.workflow_status_id, self.status_in_progress)
         self.assertFalse(invoice.accountant_processed)
@@ -97,7 +100,7 @@ class TestWorkflowStatusRules(WorkflowStatusCommon):
                     "workflow_status_id": self.status_paid.id,
                 }
             )
-        with self.assertRaisesRegex(UserError, "cannot be written"):
+        with self.assertRaisesRegex(AccessError, "cannot be written"):
             Move.create({"move_type": "out_invoice", "partner_id": self.partner_a.id, "audit_send_count": 3})
         # An import goes through create() too: refused, nothing imported.
         result = Move.load(
@@ -106,7 +109,7 @@ class TestWorkflowStatusRules(WorkflowStatusCommon):
         self.assertFalse(result["ids"])
         self.assertIn("cannot be written", result["messages"][0]["message"])
         company = self.company_data["company"].with_user(self.status_manager).with_context(**FORGED_CONTEXT)
-        with self.assertRaisesRegex(UserError, "cannot be written"):
+        with self.assertRaisesRegex(AccessError, "cannot be written"):
             company.write({"books_up_to_date": "2030-01-01"})
 
     def test_restricted_documents_are_hidden_on_every_internal_path(self):
@@ -211,3 +214,32 @@ class TestWorkflowStatusInstall(WorkflowStatusCommon):
         )
         self.assertEqual(moves.mapped("workflow_status_group"), ["new", "in_progress", "cancelled", "paid"])
         self.assertTrue(all(moves.mapped("workflow_status_date")))
+
+
+@tagged("post_install", "-at_install")
+class TestRestrictedStatusOnAccountantPortal(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
+    """The accountant keeps the company's books: the portal lists every posted
+    document, whatever its internal status (statuses organise the internal
+    team's work; the books must be complete)."""
+
+    def test_the_accountant_sees_restricted_documents(self):
+        company = self.company_data["company"]
+        restricted = self.env["invoice.workflow.status"].create(
+            {
+                "name": "Internal review",
+                "group": "in_progress",
+                "group_ids": [Command.set(self.env.ref("account.group_account_manager").ids)],
+            }
+        )
+        self.status_in_progress.next_status_ids = [Command.link(restricted.id)]
+        invoice = self._posted_invoice()
+        invoice.with_user(self.status_manager).action_set_workflow_status(restricted)
+        accountant = new_test_user(self.env, login="iwa_rules_accountant", groups="base.group_portal")
+        company.sudo().accountant_user_ids = [Command.link(accountant.id)]
+        self.env.flush_all()
+        self.authenticate(accountant.login, accountant.login)
+        response = self.url_open(f"/my/accounting/{company.id}/out_invoice")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(invoice.name, response.text)
+        # The clerk, outside the status's groups, does not see it in the back office.
+        self.assertFalse(self.env(user=self.invoice_user)["account.move"].search([("id", "=", invoice.id)]))

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 
 class InvoiceActivityLogPending(models.Model):
@@ -19,3 +20,17 @@ class InvoiceActivityLogPending(models.Model):
         "invoice.activity.log", required=True, readonly=True, index=True, ondelete="cascade"
     )
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
+
+    # Written by the writers' INSERT and removed by the sealer, both in SQL:
+    # through the ORM, nobody touches the work list (a removed entry would
+    # keep a row out of the chain).
+    @api.model_create_multi
+    def create(self, vals_list):  # pylint: disable=method-required-super
+        raise AccessError(self.env._("The sealer's work list is written by the activity history only."))
+
+    def write(self, vals):  # pylint: disable=method-required-super
+        raise AccessError(self.env._("The sealer's work list is written by the activity history only."))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise AccessError(self.env._("The sealer's work list is written by the activity history only."))

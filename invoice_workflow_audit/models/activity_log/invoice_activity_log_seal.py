@@ -9,6 +9,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..common import INTERNAL_CALL, PROTECTED_WRITE_KEY, is_internal_call
+
 OWNER_GROUP = "invoice_workflow_audit.group_account_owner"
 SEAL_FORMAT = "invoice_workflow_audit.seal/1"
 
@@ -36,6 +38,17 @@ class InvoiceActivityLogSeal(models.Model):
     position = fields.Integer(string="Chain Length", required=True, readonly=True)
     head_hash = fields.Char(string="Last Hash", required=True, readonly=True)
     seal_text = fields.Text(string="Seal", readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Seals are made by _make_seal only, from the chain as it is.
+        if not is_internal_call(self.env, PROTECTED_WRITE_KEY):
+            raise AccessError(self.env._("A seal is made by sealing the activity history only."))
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise AccessError(self.env._("A seal cannot be deleted."))
 
     def write(self, vals):  # pylint: disable=method-required-super
         # Append-only: nothing written is ever changed.
@@ -72,14 +85,18 @@ class InvoiceActivityLogSeal(models.Model):
         }
         payload = self._payload(values)
         text = json.dumps({**values, "signature": self._signature(payload)}, indent=1, sort_keys=True)
-        return self.sudo().create(
-            {
-                "company_id": company.id,
-                "date": date,
-                "position": position,
-                "head_hash": head_hash,
-                "seal_text": text,
-            }
+        return (
+            self.sudo()
+            .with_context(**{PROTECTED_WRITE_KEY: INTERNAL_CALL})
+            .create(
+                {
+                    "company_id": company.id,
+                    "date": date,
+                    "position": position,
+                    "head_hash": head_hash,
+                    "seal_text": text,
+                }
+            )
         )
 
     @api.model
