@@ -1,0 +1,18 @@
+"""One harness for the benchmarks of bench/: databases, workers, data, timing, results."""
+
+from . import data
+from .db import ADDON, die
+from .report import (
+    RATIO_HEADER,
+    median,
+    plans,
+    ratio_row,
+    ratios,
+    rotation,
+    spread,
+    table,
+    target_text,
+    verdict,
+)
+from .run import Bench
+from .worker import Worker

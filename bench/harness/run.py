@@ -1,0 +1,124 @@
+"""The driver of one benchmark run: options, databases, workers, results file."""
+
+import argparse
+import os
+import sys
+import time
+from functools import partial
+
+from . import db
+from .report import machine, table
+from .worker import WorkerProcess, serve
+
+
+class Bench:
+    """A benchmark declares its options, then ``args = bench.start()``,
+    ``bench.databases(...)``, its measures through ``bench.workers``, and
+    ``bench.write(...)``; ``bench.close()`` in a ``finally``."""
+
+    def __init__(self, name, title, worker_class, doc):
+        self.name, self.title, self.worker_class = name, title, worker_class
+        self.parser = argparse.ArgumentParser(
+            description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
+        self.option(
+            "--addon-ref", metavar="REV", help="measure the addon as of this git revision (git archive)"
+        )
+        self.option("--rebuild", action="store_true", help="rebuild the template databases")
+        self.option("--keep", action="store_true", help="keep the run's databases (iwa_bench_run_*)")
+        self.option(
+            "--output", default=os.path.join(db.BENCH_DIR, "results", f"{name}.md"), help="results file"
+        )
+        for hidden in ("--db", "--source-root"):
+            self.option(hidden, help=argparse.SUPPRESS)
+        self.option("--worker", action="store_true", help=argparse.SUPPRESS)
+        self.workers, self.info, self.templates = {}, {}, {}
+
+    def option(self, *names, **kwargs):
+        self.parser.add_argument(*names, **kwargs)
+
+    def start(self):
+        """The options; in a worker subprocess, the worker's loop, then exit."""
+        args = self.parser.parse_args()
+        if args.worker:
+            sys.exit(serve(self.worker_class, args.db, args.source_root))
+        try:
+            import odoo.release
+        except ImportError as exc:
+            db.die(f"Odoo 18.0 is not importable from {sys.executable} ({exc}).")
+        if tuple(odoo.release.version_info[:2]) != (18, 0):
+            db.die(f"Odoo {odoo.release.version} found: the benchmarks need Odoo 18.0.")
+        self.args, self.started, self.machine = args, time.perf_counter(), machine()
+        self.source = db.Source(args.addon_ref)
+        print(f"Addon source: {self.source.describe}", flush=True)
+        return args
+
+    def _prepare(self, kind, prepare_args, name):
+        worker = WorkerProcess(name, self.source.root)
+        try:
+            print(f"  {name}: preparing the data of {kind}", flush=True)
+            worker.call("prepare", kind=kind, **prepare_args)
+        finally:
+            worker.stop()
+
+    def databases(self, kinds, data_key, **prepare_args):
+        """``kinds``: {kind: modules}. A template per kind (built when
+        missing: install, then the worker's ``cmd_prepare(kind, **prepare_args)``),
+        a clone of it for this run, a worker on the clone."""
+        print("Databases:", flush=True)
+        key = {"bench": data_key, **prepare_args}
+        for kind, modules in kinds.items():
+            prepare = partial(self._prepare, kind, prepare_args)
+            self.templates[kind] = db.template(
+                self.name, kind, modules, key, self.source, prepare, self.args.rebuild
+            )
+        for kind, template in self.templates.items():
+            clone = db.clone(template, f"{db.PREFIX}run_{self.name}_{kind}")
+            self.workers[kind] = WorkerProcess(clone, self.source.root)
+            self.info[kind] = self.workers[kind].call("info")
+        self.build_seconds = time.perf_counter() - self.started
+        return self.workers
+
+    def close(self):
+        for worker in self.workers.values():
+            worker.stop()
+        if not self.args.keep:
+            for worker in self.workers.values():
+                db.drop(worker.db)
+
+    def write(self, about, body):
+        """The results file: what ran where, ``about`` (list items), ``body``."""
+        m, info = self.machine, next(iter(self.info.values()))
+        modules = {
+            kind: ", ".join(f"{n} {v}" for n, v in sorted(i["modules"].items()))
+            for kind, i in self.info.items()
+        }
+        rows = [
+            [kind, f"`{w.db}` (clone of `{self.templates[kind]}`)", modules[kind]]
+            for kind, w in self.workers.items()
+        ]
+        command = " ".join([f"bench/{os.path.basename(sys.argv[0])}", *sys.argv[1:]])
+        text = [
+            f"# {self.title}",
+            "",
+            f"- Date: {m['date']}",
+            f"- Odoo {info['odoo']}, PostgreSQL {info['postgres']}, Python {m['python']}",
+            f"- Machine: {m['cpu']}, {m['memory']} RAM, {m['system']}",
+            f"- Load average (1 min) before / after: {m['load']:.2f} / {os.getloadavg()[0]:.2f}",
+            f"- Repository: commit {self.source.head}; addon source: {self.source.describe}",
+            f"- Command: `{command}`",
+            *(f"- {line}" for line in about),
+            f"- Whole run: {time.perf_counter() - self.started:.0f} s "
+            f"(templates and clones ready after {self.build_seconds:.0f} s)",
+            "",
+            *body,
+            "## Databases",
+            "",
+            table(["Kind", "Database", "Modules"], rows),
+            "",
+        ]
+        os.makedirs(os.path.dirname(os.path.abspath(self.args.output)), exist_ok=True)
+        with open(self.args.output, "w") as handle:
+            handle.write("\n".join(text))
+        print("\n".join(body))
+        print(f"Results: {os.path.relpath(self.args.output)}")
