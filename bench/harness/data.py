@@ -23,7 +23,7 @@ def chart(env):
 
 def users(env, specs):
     """Users of the main company: ``specs`` is a list of (login, name, group
-    xmlids); the password is the login."""
+    xmlids[, more values]); the password is the login."""
     from odoo import Command
 
     company = env.company
@@ -40,8 +40,9 @@ def users(env, specs):
                     "company_id": company.id,
                     "company_ids": [Command.set(company.ids)],
                     "groups_id": [Command.set([env.ref(xmlid).id for xmlid in groups])],
+                    **(more[0] if more else {}),
                 }
-                for login, name, groups in specs
+                for login, name, groups, *more in specs
             ]
         )
     )
@@ -222,12 +223,13 @@ class ListProbe:
 
     def reps(self, reps, only=None, index=None):
         """``reps`` pages and counts, each in a new cursor and environment (a
-        new request). With ``index`` (SQL), all in one transaction holding
-        that index, from an empty cache each time, then rolled back."""
+        new request). With ``index`` (SQL, or "" for none), all in one
+        transaction holding that index, from an empty cache each time, then
+        rolled back."""
         out = {"page_ms": [], "count_ms": []}
-        shared = self.worker.cursor() if index else None
+        shared = self.worker.cursor() if index is not None else None
         try:
-            if index:
+            if shared and index:
                 shared.execute(index)
             for _rep in range(reps):
                 for key in ("page", "count"):

@@ -7,7 +7,7 @@ import time
 from functools import partial
 
 from . import db
-from .report import machine, table
+from .report import median, machine, rotation, table
 from .worker import WorkerProcess, serve
 
 
@@ -122,3 +122,36 @@ class Bench:
             handle.write("\n".join(text))
         print("\n".join(body))
         print(f"Results: {os.path.relpath(self.args.output)}")
+
+
+def alternate(calls, reps):
+    """``reps`` turns of ``cmd_list(reps=1, **kwargs)`` for each of ``calls``
+    ({key: (worker, kwargs)}), in rotation; the times of each key together."""
+    out = {}
+    for turn in range(reps):
+        for key in rotation(list(calls), turn):
+            worker, kwargs = calls[key]
+            result = worker.call("list", reps=1, **kwargs)
+            if key in out:
+                result["page_ms"] = out[key]["page_ms"] + result["page_ms"]
+                result["count_ms"] = out[key]["count_ms"] + result["count_ms"]
+            out[key] = result
+    return out
+
+
+def what_if(worker, reps, table_name, columns):
+    """The list with an index on ``columns`` created in a transaction rolled
+    back afterwards, against the same calls in a transaction without it;
+    the Markdown section."""
+    title = f"## What if: index on {table_name} ({columns})"
+    existing = worker.call("index", table=table_name, columns=columns)
+    if existing:
+        return [title, "", f"Skipped: the database already has such an index (`{existing}`).", ""]
+    sql = f"CREATE INDEX iwa_bench_what_if ON {table_name} ({columns})"
+    times = alternate({"without": (worker, {"index": ""}), "with": (worker, {"index": sql})}, reps)
+    rows = []
+    for label, key in (("First page", "page_ms"), ("Count", "count_ms")):
+        without, with_index = median(times["without"][key]), median(times["with"][key])
+        rows.append([label, f"{without:.1f} ms", f"{with_index:.1f} ms", f"{with_index / without:.3f}"])
+    note = f"Not in the addon: {reps} repetitions each, alternating, each in one transaction from an empty cache."
+    return [title, "", note, "", table(["Measure", "Without", "With the index", "Ratio"], rows), ""]

@@ -82,8 +82,27 @@ class Worker:
             conn.close()
         return time.perf_counter() - started
 
+    def cmd_refs(self):
+        return self.refs
+
     def cmd_vacuum(self, tables):
         return self.maintenance(*(f"VACUUM {table}" for table in tables))
+
+    def probe(self):
+        """The benchmark's list measure (a data.ListProbe), if it has one."""
+        raise NotImplementedError
+
+    def cmd_list(self, reps, only=None, index=None):
+        return self.probe().reps(reps, only, index)
+
+    def cmd_explain(self):
+        return self.probe().explain()
+
+    def cmd_index(self, table, columns):
+        from .data import existing_index
+
+        with self.cursor() as cr:
+            return existing_index(cr, table, columns)
 
     def cmd_info(self):
         """Versions and installed modules, for the results file."""
