@@ -50,8 +50,7 @@ class Worker(harness.Worker):
     def cmd_prepare(self, kind, seeds):
         from odoo import Command
 
-        with self.cursor() as cr:
-            data.chart(self.env(cr))
+        self.chart()
         with self.cursor() as cr:
             env = self.env(cr)
             refs = data.customers_and_product(env, 30)
@@ -84,17 +83,21 @@ class Worker(harness.Worker):
             cr.execute(f"SELECT count(*) {POSTED}")
             data.multiply_invoices(cr, self.refs["seed_ids"], total - cr.fetchone()[0])
             cr.execute(
-                "INSERT INTO mail_followers (res_model, res_id, partner_id) SELECT 'account.move', id, partner_id"
-                " FROM account_move WHERE move_type = 'out_invoice' AND partner_id IS NOT NULL ON CONFLICT DO NOTHING"
+                "INSERT INTO mail_followers (res_model, res_id, partner_id)"
+                " SELECT 'account.move', id, partner_id FROM account_move"
+                " WHERE move_type = 'out_invoice' AND partner_id IS NOT NULL"
+                " ON CONFLICT DO NOTHING"
             )
         self.maintenance(
-            "VACUUM ANALYZE account_move", "VACUUM ANALYZE account_move_line", "ANALYZE mail_followers"
+            *(f"VACUUM ANALYZE {t}" for t in ("account_move", "account_move_line", "mail_followers"))
         )
         with self.cursor() as cr:
             # NULL is "not processed" (rows copied before the column had a value).
             cr.execute(
-                "SELECT count(*), count(*) FILTER (WHERE payment_state NOT IN ('paid', 'in_payment', 'reversed')"
-                f" AND NOT coalesce(accountant_processed, false)), count(*) FILTER (WHERE partner_id = %s) {POSTED}",
+                "SELECT count(*),"
+                " count(*) FILTER (WHERE payment_state NOT IN ('paid', 'in_payment', 'reversed')"
+                " AND NOT coalesce(accountant_processed, false)),"
+                f" count(*) FILTER (WHERE partner_id = %s) {POSTED}",
                 [self.refs["partner_ids"][0]],
             )
             return dict(zip(("posted", "unpaid_unprocessed", "customer"), cr.fetchone(), strict=True))
@@ -202,29 +205,11 @@ def report(args, measures):
             server_ms = median(values["server"])
             target = size == args.large and name.startswith("Archive")
             queries = "/".join(map(str, sorted(set(values["queries"]))))
-            rows.append(
-                [
-                    name,
-                    size,
-                    values["listed"],
-                    f"{server_ms:.1f}",
-                    harness.spread(values["server"]),
-                    f"{median(values['client']):.1f}",
-                ]
-                + [
-                    queries,
-                    f"< {TARGET_MS:.0f} ms" if target else "-",
-                    harness.verdict(server_ms, TARGET_MS) if target else "-",
-                ]
-            )
-    header = [
-        "Page",
-        "Documents",
-        "Listed",
-        "Server median (ms)",
-        "Server min / median / max (ms)",
-        "Client median (ms)",
-    ]
+            cells = [name, size, values["listed"], f"{server_ms:.1f}", harness.spread(values["server"])]
+            cells += [f"{median(values['client']):.1f}", queries, f"< {TARGET_MS:.0f} ms" if target else "-"]
+            rows.append([*cells, harness.verdict(server_ms, TARGET_MS) if target else "-"])
+    header = ["Page", "Documents", "Listed", "Server median (ms)", "Server min / median / max (ms)"]
+    header += ["Client median (ms)"]
     return [harness.table([*header, "SQL queries", "Target", "Result"], rows), ""]
 
 
@@ -232,13 +217,15 @@ def main():
     bench = harness.Bench(
         "accountant_portal", "Benchmark: the accountant portal's archive page", Worker, __doc__
     )
-    bench.option("--small", type=int, default=2000, help="posted customer invoices of the first measure")
-    bench.option("--large", type=int, default=20000, help="posted customer invoices of the second measure")
-    bench.option(
-        "--seeds", type=int, default=200, help="invoices posted through the ORM before the SQL copies"
+    bench.options(
+        """
+        --small 2000 posted customer invoices of the first measure
+        --large 20000 posted customer invoices of the second measure
+        --seeds 200 invoices posted through the ORM before the SQL copies
+        --reps 30 measured requests per page and size
+        --warmup 5 unmeasured requests per page and size
+        """
     )
-    bench.option("--reps", type=int, default=30, help="measured requests per page and size")
-    bench.option("--warmup", type=int, default=5, help="unmeasured requests per page and size")
     args = bench.start()
     try:
         workers = bench.databases({"portal": ["account", ADDON]}, 1, seeds=args.seeds)
@@ -247,11 +234,11 @@ def main():
         bench.close()
     large = counts[args.large]
     about = [
-        f"Data: {args.seeds} posted customer invoices through the ORM (a third paid, half processed), copied in "
-        f"SQL up to {args.small} then {args.large}; at {args.large}: {large['unpaid_unprocessed']} unpaid and not "
-        f"processed, {large['customer']} of the portal customer",
-        f"Requests: {args.reps} per page and size after {args.warmup} warm-up ones, pages alternating, a real Odoo "
-        "server (workers=0) and HTTP client on the same machine; *Listed*: the count the archive page shows",
+        f"Data: {args.seeds} posted customer invoices through the ORM (a third paid, half processed), "
+        f"copied in SQL up to {args.small} then {args.large}; at {args.large}: "
+        f"{large['unpaid_unprocessed']} unpaid and not processed, {large['customer']} of the portal customer",
+        f"Requests: {args.reps} per page and size after {args.warmup} warm-up ones, pages alternating, a "
+        "real Odoo server (workers=0) and HTTP client on the same machine; *Listed*: the archive's count",
     ]
     bench.write(about, report(args, measures))
 

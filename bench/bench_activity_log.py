@@ -72,23 +72,15 @@ class Worker(harness.Worker):
         return data.ListProbe(self, "invoice.activity.log", view, domain, self.refs["owner_id"], context)
 
     def cmd_prepare(self, kind, log_rows, log_users):
-        with self.cursor() as cr:
-            data.chart(self.env(cr))
+        self.chart()
+        specs = [("iwa_bench_log_invoicing_user", "IWA Bench Invoicing User", INVOICING)]
+        if self.has(ADDON):
+            owner = ["base.group_user", f"{ADDON}.group_account_owner"]
+            specs.append(("iwa_bench_log_account_owner", "IWA Bench Account Owner", owner))
         with self.cursor() as cr:
             env = self.env(cr)
-            refs = data.customers_and_product(env, 5)
-            refs["user_id"] = data.users(
-                env, [("iwa_bench_log_invoicing_user", "IWA Bench Invoicing User", INVOICING)]
-            ).id
-            if self.has(ADDON):
-                owner = [
-                    (
-                        "iwa_bench_log_account_owner",
-                        "IWA Bench Account Owner",
-                        ["base.group_user", f"{ADDON}.group_account_owner"],
-                    )
-                ]
-                refs["owner_id"] = data.users(env, owner).id
+            users = data.users(env, specs)
+            refs = {**data.customers_and_product(env, 5), "user_id": users[0].id, "owner_id": users[1:].id}
             if kind == "on":
                 env.company.sudo().activity_log_enabled = True
                 if log_rows:
@@ -125,20 +117,23 @@ class Worker(harness.Worker):
             )
         cr.execute(
             """
-            INSERT INTO invoice_activity_log (date, user_id, ip_address, company_id, action_type, res_model, res_id,
-                                              document_name, description, send_state, hash)
-            SELECT g.date, u.user_id, '192.0.2.' || (10 + u.user_id %% 200), %(company)s, a.action, 'account.move',
-                   g.res_id, 'INV/' || to_char(g.date, 'YYYY') || '/' || lpad((g.res_id %% 100000)::text, 5, '0'),
+            INSERT INTO invoice_activity_log (date, user_id, ip_address, company_id, action_type, res_model,
+                                              res_id, document_name, description, send_state, hash)
+            SELECT g.date, u.user_id, '192.0.2.' || (10 + u.user_id %% 200), %(company)s, a.action,
+                   'account.move', g.res_id,
+                   'INV/' || to_char(g.date, 'YYYY') || '/' || lpad((g.res_id %% 100000)::text, 5, '0'),
                    CASE a.action WHEN 'document_modified' THEN 'Reference: - → BENCH/' || g.k
                         WHEN 'status_changed' THEN 'Workflow Status: New → In progress'
                         WHEN 'document_posted' THEN 'Status: Draft → Posted'
                         WHEN 'document_printed' THEN 'Printed: Invoices'
                         WHEN 'document_sent' THEN 'Recipients: customer@example.com'
                         WHEN 'send_state_changed' THEN 'E-mail Sent' END,
-                   CASE WHEN a.action IN ('document_sent', 'reminder_sent', 'send_state_changed') THEN 'sent' END,
+                   CASE WHEN a.action IN ('document_sent', 'reminder_sent', 'send_state_changed')
+                        THEN 'sent' END,
                    md5(g.k::text) || md5((g.k + 1)::text)
               FROM (SELECT k, random() AS ra, random() AS ru, 1 + floor(random() * 100000)::int AS res_id,
-                           (now() AT TIME ZONE 'UTC') - interval '730 days' + (k - 1) * (interval '730 days' / %(rows)s)
+                           (now() AT TIME ZONE 'UTC') - interval '730 days'
+                               + (k - 1) * (interval '730 days' / %(rows)s)
                                + random() * interval '1 minute' AS date
                       FROM generate_series(1, %(rows)s) AS k) g
               JOIN bench_actions a ON g.ra >= a.lo AND (g.ra < a.hi OR a.hi >= 0.999999999)
@@ -189,7 +184,8 @@ class Worker(harness.Worker):
                 result["rows"][table] = cr.fetchone()[0]
             if "invoice_activity_log" in before:
                 cr.execute(
-                    "SELECT action_type, count(*) FROM invoice_activity_log WHERE id > %s GROUP BY 1 ORDER BY 1",
+                    "SELECT action_type, count(*) FROM invoice_activity_log WHERE id > %s"
+                    " GROUP BY 1 ORDER BY 1",
                     [before["invoice_activity_log"]],
                 )
                 result["actions"] = dict(cr.fetchall())
@@ -209,10 +205,12 @@ class Worker(harness.Worker):
         action, user, since = (term[2] for term in probe.domain)
         with self.cursor() as cr:
             cr.execute(
-                "SELECT count(*), count(*) FILTER (WHERE date >= %(since)s), count(*) FILTER (WHERE action_type = %(a)s),"
-                " count(*) FILTER (WHERE user_id = %(u)s), count(*) FILTER (WHERE date >= %(since)s"
-                " AND action_type = %(a)s AND user_id = %(u)s), pg_relation_size('invoice_activity_log') / 8192,"
-                " pg_indexes_size('invoice_activity_log') / 8192 FROM invoice_activity_log",
+                "SELECT count(*), count(*) FILTER (WHERE date >= %(since)s),"
+                " count(*) FILTER (WHERE action_type = %(a)s), count(*) FILTER (WHERE user_id = %(u)s),"
+                " count(*) FILTER (WHERE date >= %(since)s AND action_type = %(a)s AND user_id = %(u)s),"
+                " pg_relation_size('invoice_activity_log') / 8192,"
+                " pg_indexes_size('invoice_activity_log') / 8192"
+                " FROM invoice_activity_log",
                 {"since": since, "a": action, "u": user},
             )
             labels = [
@@ -227,17 +225,8 @@ class Worker(harness.Worker):
 
 
 def measure(args, workers):
-    run = {kind: [] for kind in workers}
-    for kind, worker in workers.items():
-        if not worker.call("create_round", count=args.warmup)["ok"]:
-            die(f"{kind}: the invoices were not posted and edited as expected")
-    for index in range(args.rounds):
-        for kind in harness.rotation(list(workers), index):
-            run[kind].append(workers[kind].call("create_round", count=args.invoices // args.rounds))
-        print(
-            f"  round {index + 1}/{args.rounds}: "
-            + ", ".join(f"{k} {v[-1]['seconds']:.2f} s" for k, v in run.items())
-        )
+    per = args.invoices // args.rounds
+    run = harness.rounds(workers, per, args.rounds, args.warmup, lambda result: result["ok"])
     if not args.log_rows:
         return run, None
     on = workers["on"]
@@ -255,31 +244,22 @@ def measure(args, workers):
 def report(args, run, lists):
     per = args.invoices // args.rounds
     seconds = {kind: [r["seconds"] * 100 / per for r in rounds] for kind, rounds in run.items()}
-    pairs = TARGETS + (
-        [(kind, "plain", None) for kind in ("off", "on", "auditlog")] if "plain" in run else []
-    )
+    pairs = TARGETS + [(kind, "plain", None) for kind in ("off", "on", "auditlog") if "plain" in run]
     rows = [
-        harness.ratio_row(f"Create + post + edit 100: {a} / {b}", seconds[a], seconds[b], t, digits=3)
+        harness.ratio_row(f"Create + post + edit 100: {a} / {b}", seconds[a], seconds[b], t)
         for a, b, t in pairs
     ]
     body = ["## Targets", "", harness.table(harness.RATIO_HEADER, rows), ""]
     if lists:
-        rows = []
-        for label, key in (
-            ("Filtered log list, first page (web_search_read, limit 80)", "page_ms"),
-            ("Filtered log list, count (search_count)", "count_ms"),
-        ):
-            value = median(lists[key])
-            rows.append(
-                [
-                    label,
-                    f"{value:.1f} ms",
-                    harness.spread(lists[key]),
-                    f"< {TARGET_LIST_MS:.0f} ms",
-                    harness.verdict(value, TARGET_LIST_MS),
-                ]
-            )
-        body += [harness.table(["Measure", "Median", "Min / median / max", "Target", "Result"], rows), ""]
+        labels = {
+            "page_ms": "Log list, first page (web_search_read)",
+            "count_ms": "Log list, count (search_count)",
+        }
+        rows = [[labels[k], harness.spread(lists[k]), f"< {TARGET_LIST_MS:.0f} ms"] for k in labels]
+        rows = [
+            [*r, harness.verdict(median(lists[k]), TARGET_LIST_MS)] for r, k in zip(rows, labels, strict=True)
+        ]
+        body += [harness.table(["Measure", "Min / median / max (ms)", "Target", "Result"], rows), ""]
 
     def row(label, get, digits=1):
         return [label, *(f"{median(get(r) for r in run[kind]):.{digits}f}" for kind in run)]
@@ -287,31 +267,20 @@ def report(args, run, lists):
     details = [
         ["Seconds per 100 invoices, min / median / max", *(harness.spread(seconds[k], 3) for k in run)]
     ]
-    for phase, label in (
-        ("create", "create"),
-        ("post", "action_post"),
-        ("edit", "write ref + due date"),
-        ("commit", "flush + pre-commit, 3 per invoice"),
-    ):
-        details.append(row(f"  of which {label} (ms)", lambda r, p=phase: r["phases"][p] * 1000 / per))
-    details.append(row("SQL queries", lambda r: r["queries"] / per))
+    phases = {"create": "create", "post": "action_post", "edit": "write", "commit": "flush + pre-commit (3)"}
     details += [
-        row(f"Rows written: {table}", lambda r, t=table: r["rows"].get(t, 0) / per, 2) for table in TABLES
+        row(f"  of which {label} (ms)", lambda r, p=p: r["phases"][p] * 1000 / per)
+        for p, label in phases.items()
     ]
-    actions = run["on"][-1].get("actions", {})
+    details.append(row("SQL queries", lambda r: r["queries"] / per))
+    details += [row(f"Rows written: {t}", lambda r, t=t: r["rows"].get(t, 0) / per, 2) for t in TABLES]
+    actions = [[a, f"{n / per:.2f}"] for a, n in run["on"][-1].get("actions", {}).items()]
     body += [
         "## Creating, posting and editing invoices",
         "",
         harness.table(["Per invoice (medians)", *run], details),
-        "",
     ]
-    body += [
-        harness.table(
-            ["Log rows per invoice (log on, last round)", "Rows"],
-            [[a, f"{n / per:.2f}"] for a, n in actions.items()],
-        ),
-        "",
-    ]
+    body += ["", harness.table(["Log rows per invoice (log on, last round)", "Rows"], actions), ""]
     if lists:
         facts = [
             *lists["data"].items(),
@@ -319,43 +288,33 @@ def report(args, run, lists):
         ]
         facts += [
             ("Page: records, length", f"{lists['records']}, {lists['length']}"),
-            ("Fields read by the page", ", ".join(lists["fields"])),
+            ("Fields", ", ".join(lists["fields"])),
         ]
         body += [
             "## The filtered log list",
             "",
             harness.table(["List data", "Value"], [list(map(str, f)) for f in facts]),
-            "",
         ]
-        body += [
-            *lists["what_if"],
-            "## SQL statements of the list, EXPLAIN ANALYZE as the owner",
-            "",
-            *harness.plans({"on": lists["explain"]}),
-        ]
+        body += ["", *lists["what_if"], "## SQL statements of the list, EXPLAIN ANALYZE as the owner", ""]
+        body += harness.plans({"on": lists["explain"]})
     return body
 
 
 def main():
     bench = harness.Bench(
-        "activity_log", "Benchmark: the activity log of invoice_workflow_audit", Worker, __doc__
+        "activity_log", "Benchmark: the activity log of invoice_workflow_audit", Worker, __doc__, warmup=5
     )
-    bench.option("--invoices", type=int, default=1000, help="invoices created per database")
-    bench.option("--rounds", type=int, default=10, help="rounds the invoices are created in")
-    bench.option("--warmup", type=int, default=5, help="invoices of the unmeasured warm-up round")
-    bench.option(
-        "--log-rows", type=int, default=1_000_000, help="log rows generated in 'on' (0: no list measure)"
+    bench.options(
+        """
+        --log-rows 1_000_000 log rows generated in 'on' (0: no list measure)
+        --log-users 20 users of the generated log rows
+        --list-reps 40 repetitions of the list page and count
+        --what-if-reps 30 repetitions of the what-if measure
+        --skip-plain - leave out the plain account baseline
+        """
     )
-    bench.option("--log-users", type=int, default=20, help="users of the generated log rows")
-    bench.option("--list-reps", type=int, default=40, help="repetitions of the list page and count")
-    bench.option(
-        "--what-if",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="what-if index: when over target",
-    )
-    bench.option("--what-if-reps", type=int, default=30, help="repetitions of the what-if measure")
-    bench.option("--skip-plain", action="store_true", help="leave out the plain account baseline")
+    choices = ("auto", "always", "never")
+    bench.option("--what-if", choices=choices, default="auto", help="what-if index (auto: when over target)")
     args = bench.start()
     if not harness.db.module_version("auditlog"):
         die("OCA auditlog is not installed: pip install --no-deps 'odoo-addon-auditlog==18.0.*'")
@@ -367,10 +326,11 @@ def main():
     finally:
         bench.close()
     about = [
-        f"Creation: {args.invoices} invoices per database in {args.rounds} rounds, the databases in rotation, "
+        f"Creation: {args.invoices} invoices per database in {args.rounds} rounds, the databases in turn, "
         f"after a warm-up round of {args.warmup}; every round rolled back",
-        f"List: {args.log_rows} generated log rows ({args.log_users} users) in `on`, {args.list_reps} repetitions "
-        f"as the account owner, each call in a new cursor and environment; auditlog {harness.db.module_version('auditlog')}",
+        f"List: {args.log_rows} generated log rows ({args.log_users} users) in `on`, {args.list_reps} "
+        "repetitions as the account owner, each call in a new cursor and environment",
+        f"OCA auditlog {harness.db.module_version('auditlog')}",
     ]
     bench.write(about, report(args, run, lists))
 

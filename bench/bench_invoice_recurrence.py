@@ -43,8 +43,7 @@ MAX_CRON_CALLS = 1000
 
 class Worker(harness.Worker):
     def cmd_prepare(self, kind):
-        with self.cursor() as cr:
-            data.chart(self.env(cr, user_context=False))
+        self.chart()
         with self.cursor() as cr:
             env = self.env(cr, user_context=False)
             refs = data.customers_and_product(env, 10, "IWA Bench Subscription", PRICE)
@@ -172,50 +171,32 @@ def measure(args, workers):
     run = {}
     for key, count, rounds in [("warm-up", args.warmup, 1), *((n, n, args.rounds) for n in args.count)]:
         run[key] = {side: [] for side in SIDES}
-        for round_index in range(rounds):
-            for side in harness.rotation(list(SIDES), round_index):
-                result = workers[SIDES[side][0]].call(
-                    "round", side=side, count=count, tag=f"{key}-{round_index}"
-                )
+        for index in range(rounds):
+            for side in harness.rotation(list(SIDES), index):
+                result = workers[SIDES[side][0]].call("round", side=side, count=count, tag=f"{key}-{index}")
                 if not result["check"]["ok"]:
-                    die(
-                        f"N={key}, round {round_index + 1}, {side}: not {count} posted invoices: {result['check']}"
-                    )
+                    die(f"N={key}, round {index + 1}, {side}: not {count} posted invoices: {result['check']}")
                 run[key][side].append(result)
-                print(f"  N={key} round {round_index + 1} {side:9s} {result['seconds']:8.2f} s", flush=True)
+                print(f"  N={key} round {index + 1} {side:9s} {result['seconds']:8.2f} s", flush=True)
     return run
 
 
 def report(args, run, bench):
     body = []
     for count in args.count:
-        sides = run[count]
-        seconds = {side: [r["seconds"] for r in results] for side, results in sides.items()}
-        rows = [
-            harness.ratio_row(
-                f"{SIDES[top][1]} / {SIDES[bottom][1]}", seconds[top], seconds[bottom], target, True
-            )
-            for top, bottom, target in [*TARGETS, ("contract", "direct", None)]
-        ]
-        side_rows = []
-        for side, results in sides.items():
-            last = results[-1]
-            generate = (
-                f"generate {median(r['generate'] for r in results):.2f} s" if "generate" in last else "-"
-            )
-            side_rows.append(
-                [
-                    SIDES[side][1],
-                    f"`{bench.workers[SIDES[side][0]].db}`",
-                    harness.spread(seconds[side], 2),
-                    f"{median(seconds[side]) * 1000 / count:.1f}",
-                    f"{median(r['queries'] for r in results) / count:.1f}",
-                    f"{median(r['setup'] for r in results):.1f}",
-                    str(last["calls"] or "-"),
-                    generate,
-                    f"{last['check']['posted']} / {last['check']['untaxed']:.2f} / {last['check'].get('linked', '-')}",
-                ]
-            )
+        seconds = {side: [r["seconds"] for r in results] for side, results in run[count].items()}
+        pairs = [*TARGETS, ("contract", "direct", None)]
+        rows = [harness.ratio_row(f"{a} / {b}", seconds[a], seconds[b], t, True) for a, b, t in pairs]
+        sides = []
+        for side, results in run[count].items():
+            last, (kind, label), check = results[-1], SIDES[side], results[-1]["check"]
+            cells = [f"{side}: {label}", f"`{bench.workers[kind].db}`", harness.spread(seconds[side], 2)]
+            cells.append(f"{median(seconds[side]) * 1000 / count:.1f}")
+            cells.append(f"{median(r['queries'] for r in results) / count:.1f}")
+            cells += [f"{median(r['setup'] for r in results):.1f}", str(last["calls"] or "-")]
+            cells.append(f"{check['posted']} / {check['untaxed']:.2f} / {check.get('linked', '-')}")
+            cells.append(f"{median(r['generate'] for r in results):.2f}" if "generate" in last else "-")
+            sides.append(cells)
         header = [
             "Side",
             "Database",
@@ -226,8 +207,8 @@ def report(args, run, bench):
         header += [
             "Untimed setup (s)",
             "Cron calls",
-            "Phases (median)",
             "Last round: posted / untaxed / linked",
+            "contract: cron (s)",
         ]
         body += [
             f"## N = {count} invoices per side and round",
@@ -235,23 +216,21 @@ def report(args, run, bench):
             harness.table(harness.RATIO_HEADER, rows),
             "",
         ]
-        body += [harness.table(header, side_rows), ""]
+        body += [harness.table(header, sides), ""]
     return body
 
 
 def main():
-    bench = harness.Bench(
-        "invoice_recurrence",
-        "Benchmark: recurring invoices, cron vs batch creation vs OCA contract",
-        Worker,
-        __doc__,
-    )
+    title = "Benchmark: recurring invoices, cron vs batch creation vs OCA contract"
+    bench = harness.Bench("invoice_recurrence", title, Worker, __doc__)
     bench.option(
-        "--count", type=int, nargs="+", default=[200], help="invoices per side and round: one or more N"
+        "--count", type=int, nargs="+", default=[200], help="invoices per side and round (one or more)"
     )
-    bench.option("--rounds", type=int, default=3, help="rounds per side and N")
-    bench.option(
-        "--warmup", type=int, default=20, help="invoices of the unmeasured warm-up round of each side"
+    bench.options(
+        """
+        --rounds 3 rounds per side and N
+        --warmup 20 invoices of the unmeasured warm-up round of each side
+        """
     )
     args = bench.start()
     if not harness.db.module_version("contract"):
@@ -262,11 +241,10 @@ def main():
         bench.close()
     about = [
         f"N = {', '.join(map(str, args.count))} invoices per side and round, {args.rounds} rounds, the sides "
-        f"in turn, after a warm-up round of {args.warmup} per side; timed: generation and posting, COMMITs "
-        f"included; OCA contract {harness.db.module_version('contract')}",
-        "cron: the cron record through ir.cron (`_add_progress`, COMMIT, `_callback`, COMMIT, again while "
-        "it reports work remaining); direct: one `account.move.create(vals_list)`, one `action_post()`, "
-        "COMMIT; contract: its cron the same way, then one `action_post()` of its drafts, COMMIT",
+        f"in turn, after a warm-up round of {args.warmup} per side",
+        f"OCA contract {harness.db.module_version('contract')}",
+        "Timed: generation and posting, COMMITs included; the recurrences or contracts of each round are "
+        "created before, untimed and committed (*Untimed setup*)",
     ]
     bench.write(about, report(args, run, bench))
 

@@ -33,6 +33,7 @@ KINDS = {"plain": ["account"], "addon": ["account", ADDON]}
 DOMAIN = [("move_type", "=", "out_invoice")]
 CONTEXT = {"default_move_type": "out_invoice", "bin_size": True}
 TARGET = 1.10
+STATUS = "restricted_status_id"
 INDEX = "move_type, company_id, workflow_status_id"
 INVOICING = ["base.group_user", "account.group_account_invoice"]
 
@@ -45,21 +46,18 @@ class Worker(harness.Worker):
     def cmd_prepare(self, kind, list_size, seeds, restricted_share):
         from odoo import Command
 
-        with self.cursor() as cr:
-            data.chart(self.env(cr))
+        self.chart()
         with self.cursor() as cr:
             env = self.env(cr)
-            refs = data.customers_and_product(env, 30)
-            refs["user_id"] = data.users(
-                env, [("iwa_bench_invoicing_user", "IWA Bench Invoicing User", INVOICING)]
-            ).id
+            user = data.users(env, [("iwa_bench_invoicing_user", "IWA Bench Invoicing User", INVOICING)])
+            refs = {**data.customers_and_product(env, 30), "user_id": user.id}
             if self.has(ADDON):
                 group = env["res.groups"].create({"name": "IWA bench: restricted status"})
                 status = env["invoice.workflow.status"].create(
                     {"name": "In progress (restricted)", "group": "in_progress", "sequence": 25}
                     | {"group_ids": [Command.set(group.ids)]}
                 )
-                refs["restricted_status_id"] = status.id
+                refs[STATUS] = status.id
             self.save_refs(env, refs)
         with self.cursor() as cr:
             seed_ids = data.seed_invoices(self.env(cr, refs["user_id"]), refs, seeds).ids
@@ -69,9 +67,9 @@ class Worker(harness.Worker):
                 # 10 % of any 1,000 consecutive ids, given while inserted (an
                 # UPDATE would change the table's physical order).
                 condition = f"mod({{}} * 617, 1000) < {round(restricted_share * 1000)}"
-                status_id = int(refs["restricted_status_id"])
-                case = f"CASE WHEN {condition.format('m.new_id')} THEN {status_id} ELSE src.workflow_status_id END"
-                overrides["workflow_status_id"] = case
+                status_id = int(refs[STATUS])
+                case = f"CASE WHEN {condition.format('m.new_id')} THEN {status_id}"
+                overrides["workflow_status_id"] = case + " ELSE src.workflow_status_id END"
             data.multiply_invoices(cr, seed_ids, list_size - len(seed_ids), overrides)
             if self.has(ADDON):
                 where = condition.format("id")
@@ -106,35 +104,23 @@ class Worker(harness.Worker):
                 " (SELECT count(*) FROM account_move_line), pg_relation_size('account_move') / 8192,"
                 " pg_relation_size('account_move_line') / 8192 FROM account_move"
             )
-            keys = [
-                "Journal entries (account_move)",
-                "Customer invoices",
-                "Journal items (account_move_line)",
-            ]
-            result = dict(
-                zip([*keys, "account_move, 8 kB pages", "account_move_line, 8 kB pages"], cr.fetchone())
-            )
-            result["  of which hidden from the user"] = 0
+            moves, invoices, lines, move_pages, line_pages = cr.fetchone()
+            hidden = 0
             if self.has(ADDON):
                 cr.execute(
-                    "SELECT count(*) FROM account_move WHERE workflow_status_id = %s",
-                    [self.refs["restricted_status_id"]],
+                    "SELECT count(*) FROM account_move WHERE workflow_status_id = %s", [self.refs[STATUS]]
                 )
-                result["  of which hidden from the user"] = cr.fetchone()[0]
-        return result
+                hidden = cr.fetchone()[0]
+        return {
+            "Customer invoices": invoices,
+            "  of which hidden from the user": hidden,
+            "Journal entries (account_move) / items (account_move_line)": f"{moves} / {lines}",
+            "Tables account_move / account_move_line, 8 kB pages": f"{move_pages} / {line_pages}",
+        }
 
 
 def measure(args, workers):
-    run = {"create": {kind: [] for kind in workers}}
-    for worker in workers.values():
-        worker.call("create_round", count=args.warmup)
-    for index in range(args.rounds):
-        for kind in harness.rotation(list(workers), index):
-            run["create"][kind].append(workers[kind].call("create_round", count=args.invoices // args.rounds))
-        print(
-            f"  round {index + 1}/{args.rounds}: "
-            + ", ".join(f"{k} {v[-1]['seconds']:.2f} s" for k, v in run["create"].items())
-        )
+    run = {"create": harness.rounds(workers, args.invoices // args.rounds, args.rounds, args.warmup)}
     for worker in workers.values():
         worker.call("vacuum", tables=["account_move", "account_move_line"])
         fields = worker.call("list", reps=2)["fields"]  # warm-up
@@ -222,18 +208,17 @@ def report(args, run):
 
 def main():
     bench = harness.Bench(
-        "workflow_status", "Benchmark: invoice_workflow_audit vs plain Odoo", Worker, __doc__
+        "workflow_status", "Benchmark: invoice_workflow_audit vs plain Odoo", Worker, __doc__, warmup=20
     )
-    bench.option("--invoices", type=int, default=1000, help="invoices created per database")
-    bench.option("--rounds", type=int, default=10, help="rounds the invoices are created in")
-    bench.option("--warmup", type=int, default=20, help="invoices of the unmeasured warm-up round")
-    bench.option("--list-size", type=int, default=100_000, help="customer invoices in the list")
-    bench.option(
-        "--seed-invoices", type=int, default=300, help="invoices posted by the ORM before the SQL copy"
+    bench.options(
+        """
+        --list-size 100_000 customer invoices in the list
+        --seed-invoices 300 invoices posted through the ORM before the SQL copy
+        --restricted-share 0.10 share of the invoices hidden by the rule
+        --list-reps 100 list page and count repetitions
+        --what-if-reps 30 repetitions of the what-if index (0: skip)
+        """
     )
-    bench.option("--restricted-share", type=float, default=0.10, help="share of invoices hidden by the rule")
-    bench.option("--list-reps", type=int, default=100, help="list page and count repetitions")
-    bench.option("--what-if-reps", type=int, default=30, help="repetitions of the what-if index (0: skip)")
     args = bench.start()
     prepare = {
         "list_size": args.list_size,
@@ -247,9 +232,9 @@ def main():
     about = [
         f"Creation: {args.invoices} invoices per database in {args.rounds} rounds, alternating, after a "
         f"warm-up round of {args.warmup}; every round rolled back",
-        f"List: {args.list_size} customer invoices ({args.seed_invoices} posted through the ORM, copied in SQL), "
-        f"{args.restricted_share:.0%} hidden from the user in the addon database; {args.list_reps} repetitions "
-        "per database, alternating, each call in a new cursor and environment",
+        f"List: {args.list_size} customer invoices ({args.seed_invoices} posted through the ORM, copied in "
+        f"SQL), {args.restricted_share:.0%} hidden from the user in the addon database; {args.list_reps} "
+        "repetitions per database, alternating, each call in a new cursor and environment",
     ]
     bench.write(about, report(args, run))
 

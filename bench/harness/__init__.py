@@ -14,5 +14,5 @@ from .report import (
     target_text,
     verdict,
 )
-from .run import Bench, alternate, what_if
+from .run import Bench, alternate, rounds, what_if
 from .worker import Worker

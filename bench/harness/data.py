@@ -26,26 +26,15 @@ def users(env, specs):
     xmlids[, more values]); the password is the login."""
     from odoo import Command
 
-    company = env.company
-    return (
-        env["res.users"]
-        .with_context(no_reset_password=True)
-        .create(
-            [
-                {
-                    "name": name,
-                    "login": login,
-                    "password": login,
-                    "email": f"{login}@example.com",
-                    "company_id": company.id,
-                    "company_ids": [Command.set(company.ids)],
-                    "groups_id": [Command.set([env.ref(xmlid).id for xmlid in groups])],
-                    **(more[0] if more else {}),
-                }
-                for login, name, groups, *more in specs
-            ]
+    company, vals = env.company, []
+    for login, name, groups, *more in specs:
+        group_ids = [env.ref(xmlid).id for xmlid in groups]
+        vals.append(
+            {"name": name, "login": login, "password": login, "email": f"{login}@example.com"}
+            | {"company_id": company.id, "company_ids": [Command.set(company.ids)]}
+            | {"groups_id": [Command.set(group_ids)], **(more[0] if more else {})}
         )
-    )
+    return env["res.users"].with_context(no_reset_password=True).create(vals)
 
 
 def customers_and_product(env, count, product_name="IWA Bench Service", price=100.0):
@@ -53,16 +42,10 @@ def customers_and_product(env, count, product_name="IWA Bench Service", price=10
     sales tax."""
     from odoo import Command
 
-    partners = env["res.partner"].create(
-        [
-            {
-                "name": f"IWA Bench Customer {i:02d}",
-                "email": f"customer{i:02d}@example.com",
-                "customer_rank": 1,
-            }
-            for i in range(1, count + 1)
-        ]
-    )
+    vals = [
+        {"name": f"IWA Bench Customer {i:02d}", "email": f"c{i:02d}@example.com"} for i in range(1, count + 1)
+    ]
+    partners = env["res.partner"].create([v | {"customer_rank": 1} for v in vals])
     product = env["product.product"].create({"name": product_name, "type": "service", "list_price": price})
     if not product.taxes_id and env.company.account_sale_tax_id:
         product.taxes_id = [Command.set(env.company.account_sale_tax_id.ids)]

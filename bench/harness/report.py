@@ -26,7 +26,8 @@ def verdict(value, target, inclusive=False):
 
 
 def target_text(target, inclusive=False, unit=""):
-    return f"{"≤" if inclusive else "<"} {target:.2f}{unit}" if target else "-"
+    sign = "≤" if inclusive else "<"
+    return f"{sign} {target:.2f}{unit}" if target else "-"
 
 
 def ratio_row(label, tops, bottoms, target=None, inclusive=False, digits=2, unit="s"):

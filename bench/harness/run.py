@@ -7,7 +7,7 @@ import time
 from functools import partial
 
 from . import db
-from .report import median, machine, rotation, table
+from .report import machine, median, rotation, table
 from .worker import WorkerProcess, serve
 
 
@@ -16,7 +16,7 @@ class Bench:
     ``bench.databases(...)``, its measures through ``bench.workers``, and
     ``bench.write(...)``; ``bench.close()`` in a ``finally``."""
 
-    def __init__(self, name, title, worker_class, doc):
+    def __init__(self, name, title, worker_class, doc, warmup=None):
         self.name, self.title, self.worker_class = name, title, worker_class
         self.parser = argparse.ArgumentParser(
             description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -33,9 +33,28 @@ class Bench:
             self.option(hidden, help=argparse.SUPPRESS)
         self.option("--worker", action="store_true", help=argparse.SUPPRESS)
         self.workers, self.info, self.templates = {}, {}, {}
+        if warmup is not None:  # the invoice creation rounds of rounds()
+            self.options(
+                f"""
+                --invoices 1000 invoices created per database
+                --rounds 10 rounds the invoices are created in
+                --warmup {warmup} invoices of the unmeasured warm-up round
+                """
+            )
 
     def option(self, *names, **kwargs):
         self.parser.add_argument(*names, **kwargs)
+
+    def options(self, text):
+        """Options, one a line: ``--name default help``; the default's type is
+        the option's (``-``: a flag)."""
+        for line in filter(None, map(str.strip, text.splitlines())):
+            name, default, text = line.split(None, 2)
+            if default == "-":
+                self.option(name, action="store_true", help=text)
+            else:
+                kind = float if "." in default else int
+                self.option(name, type=kind, default=kind(default.replace("_", "")), help=text)
 
     def start(self):
         """The options; in a worker subprocess, the worker's loop, then exit."""
@@ -153,5 +172,24 @@ def what_if(worker, reps, table_name, columns):
     for label, key in (("First page", "page_ms"), ("Count", "count_ms")):
         without, with_index = median(times["without"][key]), median(times["with"][key])
         rows.append([label, f"{without:.1f} ms", f"{with_index:.1f} ms", f"{with_index / without:.3f}"])
-    note = f"Not in the addon: {reps} repetitions each, alternating, each in one transaction from an empty cache."
+    note = f"Not in the addon: {reps} repetitions each, alternating, in one transaction from an empty cache."
     return [title, "", note, "", table(["Measure", "Without", "With the index", "Ratio"], rows), ""]
+
+
+def rounds(workers, count, rounds, warmup, check=None):
+    """A warm-up round of ``warmup`` in each database, then ``rounds`` rounds
+    of ``cmd_create_round(count)``, the databases in rotation; ``check``:
+    the result of every warm-up must satisfy it."""
+    for kind, worker in workers.items():
+        result = worker.call("create_round", count=warmup)
+        if check and not check(result):
+            db.die(f"{kind}: the warm-up round did not give what was expected: {result}")
+    run = {kind: [] for kind in workers}
+    for index in range(rounds):
+        for kind in rotation(list(workers), index):
+            run[kind].append(workers[kind].call("create_round", count=count))
+        print(
+            f"  round {index + 1}/{rounds}: "
+            + ", ".join(f"{k} {v[-1]['seconds']:.2f} s" for k, v in run.items())
+        )
+    return run

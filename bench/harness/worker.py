@@ -50,6 +50,13 @@ class Worker:
             env = env(context=dict(env["res.users"].context_get(), **(context or {})))
         return env
 
+    def chart(self):
+        """The generic chart of accounts in the main company (committed)."""
+        from .data import chart
+
+        with self.cursor() as cr:
+            chart(self.env(cr, user_context=False))
+
     def has(self, module):
         return module in self.registry._init_modules
 
