@@ -1,25 +1,13 @@
 #!/usr/bin/env python3
 """The accountant portal's archive page, through real HTTP requests to a real Odoo server.
 
-One database (account + the addon): a portal accountant granted the company,
-30 customers (the first with a portal user), ``--seeds`` customer invoices
-posted through the ORM (a third paid through the payment wizard, half marked
-processed by the accountant), copied in SQL up to ``--small`` then
-``--large`` posted invoices, the customers following their invoices. At each
-size, ``python3 -m odoo`` (``--workers=0``) on a free port; both portal users
-log in through ``/web/session/authenticate``; ``--reps`` GETs of each page
-after ``--warmup``, pages alternating:
+One database (account + the addon), ``--seeds`` customer invoices posted
+through the ORM, copied in SQL up to ``--small`` then ``--large``. At each
+size, an Odoo server (workers=0) answers the portal accountant's archive
+page (first page, and filtered) and, for reference, plain Odoo's
+``/my/invoices`` of a portal customer; server time and SQL queries from
+Odoo's request log line. Target: archive pages < 300 ms at ``--large``.
 
-* the archive, first page: ``/my/accounting/<company>/out_invoice``;
-* the archive filtered: ``?filter=unpaid_unprocessed&search=Customer 07``;
-* plain Odoo's ``/my/invoices`` of the portal customer, as a reference.
-
-Server time and SQL queries come from Odoo's request log line (``"GET ..." 200
-- <queries> <query time> <other time>``): server time = query + other time.
-
-Target: median server time of both archive pages < 300 ms at ``--large``.
-
-    bench/bench_accountant_portal.py                                   # 2,000 then 20,000 invoices
     bench/bench_accountant_portal.py --small 500 --large 2000 --reps 10 --warmup 2
 """
 

@@ -1,27 +1,13 @@
 #!/usr/bin/env python3
-"""The central activity log of invoice_workflow_audit: log off / log on / OCA auditlog.
+"""The activity log of invoice_workflow_audit: log off / log on / OCA auditlog (see bench/README.rst).
 
-Databases: ``off`` and ``on`` (account + the addon, ``activity_log_enabled``
-off / on), ``auditlog`` (account + OCA auditlog, a subscribed rule on
-``account.move``, log type full, create / write / unlink, all users),
-``plain`` (account only; ``--skip-plain`` leaves it out). Each has an
-invoicing user, 5 customers and a service product; ``on`` also has
-``--log-rows`` log rows generated in SQL (21 action types with the weights of
-invoicing, ``--log-users`` users of decreasing activity, dates over 730 days).
+Databases ``off`` and ``on`` (account + the addon, ``activity_log_enabled``
+off / on), ``auditlog`` (account + OCA auditlog, rule on account.move, full
+log), ``plain`` (account only). Measures: create + post + edit invoices one
+by one, each step followed by what its commit runs (rounds rolled back, the
+databases in turn); in ``on``, the log's filtered list out of ``--log-rows``
+generated rows. Targets: on / off < 1.15, on / auditlog < 1.00, list < 50 ms.
 
-1. Create, post and edit ``--invoices`` invoices one by one as the invoicing
-   user (``create``, ``action_post``, ``write`` of ``ref`` and
-   ``invoice_date_due``), each step followed by what its commit runs but the
-   COMMIT (``env.flush_all()``, ``cr.precommit.run()``, ``env.flush_all()``),
-   in ``--rounds`` rounds rolled back, the databases in rotation.
-2. In ``on``, as the account owner: the log's list filtered on the busiest
-   user's ``document_modified`` rows of the last 30 days (first page with
-   ``web_search_read``, limit 80, and ``search_count``), each call in a new
-   cursor; EXPLAIN ANALYZE; a what-if composite index (rolled back).
-
-Targets: log on / log off < 1.15; log on / auditlog < 1.00; list page and count < 50 ms.
-
-    bench/bench_activity_log.py --skip-plain   # 1000 invoices, 1,000,000 log rows
     bench/bench_activity_log.py --invoices 100 --rounds 4 --warmup 2 --log-rows 50000 --list-reps 10
 """
 

@@ -1,27 +1,15 @@
 #!/usr/bin/env python3
 """Recurring invoices: the addon's cron against plain Odoo's batch creation and OCA contract.
 
-Per round, each side makes ``--count`` posted customer invoices of one line (a
-service at 100.00 with the company's 15 % sales tax, 10 customers in turn), as
-superuser (OdooBot, the crons' user) without context, as the cron runner:
+Per round, each side makes N posted customer invoices of one line, as
+superuser without context (as the cron runner): ``cron``, the addon's cron
+record run through ``ir.cron`` (``_add_progress``, ``_callback``, COMMITs,
+again while it reports work remaining) on N due recurrences; ``direct``, plain
+Odoo's one ``account.move.create(vals_list)`` + one ``action_post()``;
+``contract``, OCA contract's cron + one ``action_post()`` of its drafts.
+Targets: cron / direct <= 1.10, cron / contract <= 0.85 (see bench/README.rst).
 
-* cron: the addon's cron ``ir_cron_invoice_recurrence`` run as ``ir.cron``
-  runs a job (``_add_progress``, COMMIT, ``_callback``, COMMIT; again while
-  the progress reports work remaining) on N due recurrences (monthly,
-  auto-post, 1 line, activity history off);
-* direct: plain Odoo (``account`` only), ``account.move.create(vals_list)`` of
-  the N invoices in one call, one ``action_post()`` of all, COMMIT;
-* contract: OCA contract's cron ``cron_recurring_create_invoice`` the same
-  way on N due contracts, then one ``action_post()`` of its drafts, COMMIT.
-
-Each round prepares its recurrences or contracts untimed and committed, then
-times the generation and posting (COMMITs included), and checks N posted
-invoices of 115.00. The sides in turn, ``--rounds`` rounds, medians.
-Targets: cron / direct <= 1.10, cron / contract <= 0.85.
-
-    bench/bench_invoice_recurrence.py                   # N=200, 3 rounds
-    bench/bench_invoice_recurrence.py --count 200 1000  # both sizes
-    bench/bench_invoice_recurrence.py --count 20 --rounds 1 --warmup 5
+    bench/bench_invoice_recurrence.py --count 200 1000   # default: --count 200
 """
 
 import time

@@ -1,26 +1,12 @@
 #!/usr/bin/env python3
-"""invoice_workflow_audit against plain Odoo 18.0, on the same data.
+"""invoice_workflow_audit against plain Odoo 18.0 on the same data (see bench/README.rst).
 
-Two databases: ``plain`` (account) and ``addon`` (account + the addon), each
-with 30 customers, a service product, an invoicing user and ``--seed-invoices``
-invoices posted through the ORM by that user, copied in SQL up to
-``--list-size`` customer invoices. In ``addon``, the status *In progress
-(restricted)* (restricted to a group the user is not in) holds
-``--restricted-share`` of them: the addon's record rule hides them.
+Databases ``plain`` (account) and ``addon`` (account + the addon), the same
+invoices; in ``addon`` a status restricted to a group the invoicing user is
+not in hides ``--restricted-share`` of them. Measures, alternating: create +
+post invoices one by one as the user (rounds rolled back); the customer
+invoice list's first page and count as the user. Target: addon / plain < 1.10.
 
-1. Create + post ``--invoices`` invoices one by one as the user (``create``,
-   ``action_post``), in ``--rounds`` rounds, plain and addon alternating; a
-   round is timed up to ``cr.flush()`` (pending writes and pre-commit hooks:
-   all a commit does but the COMMIT), then rolled back.
-2. The customer invoice list as the user: first page (``web_search_read`` of
-   the list view's fields, limit 80, count_limit 10001) and ``search_count``,
-   each call in a new cursor, ``--list-reps`` times, alternating; also the
-   addon database with the plain view's fields only, EXPLAIN ANALYZE of every
-   SELECT, and a what-if index (skipped when the addon has one).
-
-Target: addon / plain < 1.10 on each of the three medians.
-
-    bench/bench_workflow_status.py               # 1000 invoices, 100,000 in the list
     bench/bench_workflow_status.py --list-size 20000 --invoices 200 --rounds 4 --list-reps 20
 """
 

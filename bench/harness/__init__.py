@@ -7,11 +7,9 @@ from .report import (
     median,
     plans,
     ratio_row,
-    ratios,
     rotation,
     spread,
     table,
-    target_text,
     verdict,
 )
 from .run import Bench, alternate, rounds, what_if

@@ -1,24 +1,12 @@
-"""Data and measures that run inside a worker, on its environment.
-
-Master data through the ORM (chart of accounts, users, partners, a product),
-posted seed invoices through the ORM, then copies of them in SQL; and the list
-measures that two benchmarks share: the first page of a list view
-(``web_search_read`` as the web client calls it) and its ``search_count``,
-their EXPLAIN ANALYZE, and a "what if" index tried in a rolled back
-transaction.
-"""
+"""What runs inside a worker: master data and invoices through the ORM, copies
+in SQL, and the list measures of two benchmarks (first page and count of a
+list view, their EXPLAIN ANALYZE, a what-if index in a rolled back transaction)."""
 
 import time
 from functools import partial
 
 LIST_LIMIT = 80
 COUNT_LIMIT = 10001  # what the web client sends (DEFAULT_COUNT_LIMIT + 1)
-
-
-def chart(env):
-    """The generic chart of accounts in the main company, when it has none."""
-    if not env.company.chart_template:
-        env["account.chart.template"].try_loading("generic_coa", env.company, install_demo=False)
 
 
 def users(env, specs):
@@ -211,29 +199,25 @@ class ListProbe:
         rolled back."""
         out = {"page_ms": [], "count_ms": []}
         shared = self.worker.cursor() if index is not None else None
+        if index:
+            shared.execute(index)
         try:
-            if shared and index:
-                shared.execute(index)
-            for _rep in range(reps):
-                for key in ("page", "count"):
-                    cr = shared or self.worker.cursor()
-                    try:
-                        env = self.worker.env(cr, self.uid, self.context)
-                        env.invalidate_all()
-                        if key == "page":
-                            spec = list_spec(env, self.model, self.view, only)
-                            result = self._timed(cr, partial(self._page, env, spec), out, key)
-                            out.update(
-                                length=result["length"], records=len(result["records"]), fields=list(spec)
-                            )
-                        else:
-                            out["count"] = self._timed(
-                                cr, partial(env[self.model].search_count, self.domain), out, key
-                            )
-                    finally:
-                        if not shared:
-                            cr.rollback()
-                            cr.close()
+            for call in range(reps * 2):
+                cr = shared or self.worker.cursor()
+                try:
+                    env = self.worker.env(cr, self.uid, self.context)
+                    env.invalidate_all()
+                    if call % 2:
+                        count = partial(env[self.model].search_count, self.domain)
+                        out["count"] = self._timed(cr, count, out, "count")
+                        continue
+                    spec = list_spec(env, self.model, self.view, only)
+                    page = self._timed(cr, partial(self._page, env, spec), out, "page")
+                    out.update(length=page["length"], records=len(page["records"]), fields=list(spec))
+                finally:
+                    if not shared:
+                        cr.rollback()
+                        cr.close()
         finally:
             if shared:
                 shared.rollback()

@@ -1,14 +1,11 @@
 """The addon's source and the databases: templates built once, clones per run.
 
-A template is ``iwa_bench_tpl_<bench>_<kind>_<key>``: the modules installed
-with ``python3 -m odoo -i ... --without-demo=all --stop-after-init``, then the
-benchmark's data prepared by a worker. ``<key>`` hashes what the template
-holds (Odoo version, modules and their versions, the addon's source
-fingerprint when it is installed, the benchmark's data key), so a change of
-any of them builds a new template. A finished template carries the database
-comment ``READY``. Each run measures clones (``createdb -T``, filestore
-copied), dropped at the end. Only databases named ``iwa_bench_*`` are touched.
-"""
+Template ``iwa_bench_tpl_<bench>_<kind>_<key>``: ``python3 -m odoo -i <modules>
+--without-demo=all --stop-after-init``, then the benchmark's ``cmd_prepare``;
+``<key>`` hashes Odoo's version, the modules and their versions, the addon's
+source fingerprint and the data options; the comment ``READY`` marks it built.
+Runs measure clones (``createdb -T``, filestore copied). Only ``iwa_bench_*``
+databases are ever dropped."""
 
 import atexit
 import hashlib
@@ -135,10 +132,6 @@ def drop(name):
     shutil.rmtree(filestore(name), ignore_errors=True)
 
 
-def databases(like):
-    return [row[0] for row in _sql("SELECT datname FROM pg_database WHERE datname LIKE %s", [like])]
-
-
 def install(name, modules, root):
     check_name(name)
     log_path = os.path.join(tempfile.gettempdir(), f"{name}.install.log")
@@ -168,7 +161,9 @@ def template(bench, kind, modules, data_key, source, prepare, rebuild=False):
     if comment and comment[0][0] == READY and not rebuild:
         print(f"  {name}: template reused", flush=True)
         return name
-    for old in databases(stem.replace("_", r"\_") + "%"):
+    for (old,) in _sql(
+        "SELECT datname FROM pg_database WHERE datname LIKE %s", [stem.replace("_", r"\_") + "%"]
+    ):
         print(f"  {old}: dropping the outdated template", flush=True)
         drop(old)
     started = time.perf_counter()

@@ -16,29 +16,20 @@ def spread(values, digits=1):
     return f"{min(values):.{digits}f} / {median(values):.{digits}f} / {max(values):.{digits}f}"
 
 
-def ratios(tops, bottoms):
-    """Ratio of the medians and ratio of the minimums."""
-    return median(tops) / median(bottoms), min(tops) / min(bottoms)
-
-
 def verdict(value, target, inclusive=False):
     return "PASS" if value < target or (inclusive and value == target) else "FAIL"
 
 
-def target_text(target, inclusive=False, unit=""):
-    sign = "≤" if inclusive else "<"
-    return f"{sign} {target:.2f}{unit}" if target else "-"
-
-
 def ratio_row(label, tops, bottoms, target=None, inclusive=False, digits=2, unit="s"):
     """Measure, both medians, median ratio, min ratio, target, result."""
-    by_median, by_min = ratios(tops, bottoms)
+    by_median, by_min = median(tops) / median(bottoms), min(tops) / min(bottoms)
+    sign = "≤" if inclusive else "<"
     return [
         label,
         f"{median(tops):.{digits}f} {unit} / {median(bottoms):.{digits}f} {unit}",
         f"{by_median:.3f}",
         f"{by_min:.3f}",
-        target_text(target, inclusive),
+        f"{sign} {target:.2f}" if target else "-",
         verdict(by_median, target, inclusive) if target else "-",
     ]
 

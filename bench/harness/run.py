@@ -21,18 +21,18 @@ class Bench:
         self.parser = argparse.ArgumentParser(
             description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
         )
-        self.option(
-            "--addon-ref", metavar="REV", help="measure the addon as of this git revision (git archive)"
-        )
-        self.option("--rebuild", action="store_true", help="rebuild the template databases")
-        self.option("--keep", action="store_true", help="keep the run's databases (iwa_bench_run_*)")
-        self.option(
-            "--output", default=os.path.join(db.BENCH_DIR, "results", f"{name}.md"), help="results file"
-        )
-        for hidden in ("--db", "--source-root"):
-            self.option(hidden, help=argparse.SUPPRESS)
-        self.option("--worker", action="store_true", help=argparse.SUPPRESS)
         self.workers, self.info, self.templates = {}, {}, {}
+        self.option("--output", default=os.path.join(db.BENCH_DIR, "results", f"{name}.md"), help="results")
+        self.options(
+            """
+            --addon-ref none measure the addon as of this git revision (git archive), not the working tree
+            --rebuild - rebuild the template databases
+            --keep - keep the run's databases (iwa_bench_run_*)
+            --db none (worker)
+            --source-root none (worker)
+            --worker - (worker)
+            """
+        )
         if warmup is not None:  # the invoice creation rounds of rounds()
             self.options(
                 f"""
@@ -47,11 +47,12 @@ class Bench:
 
     def options(self, text):
         """Options, one a line: ``--name default help``; the default's type is
-        the option's (``-``: a flag)."""
+        the option's (``-``: a flag, ``none``: a string); help ``(worker)``: hidden."""
         for line in filter(None, map(str.strip, text.splitlines())):
             name, default, text = line.split(None, 2)
-            if default == "-":
-                self.option(name, action="store_true", help=text)
+            text = argparse.SUPPRESS if text == "(worker)" else text
+            if default in ("-", "none"):
+                self.option(name, **({"action": "store_true"} if default == "-" else {}), help=text)
             else:
                 kind = float if "." in default else int
                 self.option(name, type=kind, default=kind(default.replace("_", "")), help=text)

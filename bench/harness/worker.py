@@ -1,11 +1,7 @@
-"""Worker processes: one python3 subprocess per database drives the ORM.
-
-The driver runs the benchmark script again with ``--worker --db DB
---source-root DIR`` and talks to it in JSON lines: ``{"command": c, "args":
-{...}}`` in, ``{"ok": true, "result": ...}`` or ``{"ok": false, "error":
-traceback}`` out. A command ``c`` is the worker's method ``cmd_<c>``. Odoo's
-own output goes to the worker's log file, not to the protocol.
-"""
+"""Worker processes: the benchmark script run again with ``--worker --db DB
+--source-root DIR`` drives the ORM of one database. JSON lines: ``{"command":
+c, "args": {...}}`` in (the method ``cmd_<c>``), ``{"ok": ..., "result" |
+"error": ...}`` out; Odoo's own output goes to the worker's log file."""
 
 import json
 import os
@@ -52,10 +48,10 @@ class Worker:
 
     def chart(self):
         """The generic chart of accounts in the main company (committed)."""
-        from .data import chart
-
         with self.cursor() as cr:
-            chart(self.env(cr, user_context=False))
+            env = self.env(cr, user_context=False)
+            if not env.company.chart_template:
+                env["account.chart.template"].try_loading("generic_coa", env.company, install_demo=False)
 
     def has(self, module):
         return module in self.registry._init_modules
