@@ -29,7 +29,7 @@ from harness import ADDON, data, die, median
 ACCOUNTANT, CUSTOMER = "iwa_bench_accountant", "iwa_bench_customer"
 TARGET_MS = 300.0
 POSTED = "FROM account_move WHERE move_type = 'out_invoice' AND state = 'posted'"
-REQUEST_LOG = re.compile(
+LOG_LINE = re.compile(
     r'"GET (?P<path>\S+) HTTP/1\.1" (?P<status>\d+) - (?P<queries>\d+) (?P<qt>[\d.]+) (?P<rt>[\d.]+)'
 )
 
@@ -118,16 +118,15 @@ class Server:
     def session(self, login):
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
         payload = {"jsonrpc": "2.0", "params": {"db": self.db, "login": login, "password": login}}
+        url = self.base + "/web/session/authenticate"
         request = urllib.request.Request(
-            self.base + "/web/session/authenticate",
-            json.dumps(payload).encode(),
-            {"Content-Type": "application/json"},
+            url, json.dumps(payload).encode(), {"Content-Type": "application/json"}
         )
         if "error" in json.loads(opener.open(request).read()):
             die(f"Login of {login} failed")
         return opener
 
-    def log_lines(self):
+    def lines(self):
         self.log.flush()
         with open(self.log_path) as log:
             return log.readlines()
@@ -142,14 +141,12 @@ class Server:
         results = {name: {"server": [], "client": [], "queries": []} for name in pages}
         for rep in range(warmup + reps):
             for name, (opener, path) in pages.items():
-                before, started = len(self.log_lines()), time.perf_counter()
+                before, started = len(self.lines()), time.perf_counter()
                 body = opener.open(self.base + path).read()
                 client_ms = (time.perf_counter() - started) * 1000
                 for _attempt in range(50):  # the log line is written once the response is sent
                     lines = [
-                        m
-                        for m in map(REQUEST_LOG.search, self.log_lines()[before:])
-                        if m and m["path"] == path
+                        m for m in map(LOG_LINE.search, self.lines()[before:]) if m and m["path"] == path
                     ]
                     if lines:
                         break

@@ -194,7 +194,7 @@ def report(args, run):
 
 def main():
     bench = harness.Bench(
-        "workflow_status", "Benchmark: invoice_workflow_audit vs plain Odoo", Worker, __doc__, warmup=20
+        "workflow_status", "Benchmark: invoice_workflow_audit vs plain Odoo", Worker, __doc__, (1000, 10, 20)
     )
     bench.options(
         """

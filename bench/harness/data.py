@@ -274,12 +274,3 @@ class ListProbe:
             return f"page: search_fetch (ORDER BY, LIMIT {LIST_LIMIT})"
         table = flat.split(" FROM ", 1)[1].split()[0].strip('"') if " FROM " in flat else "?"
         return f"{call}: {table}"
-
-
-def existing_index(cr, table, columns):
-    """The definition of an index of ``table`` on ``columns``, if any."""
-    cr.execute(
-        "SELECT indexdef FROM pg_indexes WHERE tablename = %s AND indexdef LIKE %s", [table, f"%({columns})%"]
-    )
-    row = cr.fetchone()
-    return row and row[0]

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from functools import partial
 from importlib import metadata
 
 BENCH_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -144,18 +145,14 @@ def install(name, modules, root):
         die(f"Installing {modules} in {name} failed (exit {run.returncode}); see {log_path}")
 
 
-def template(bench, kind, modules, data_key, source, prepare, rebuild=False):
-    """The name of a ready template of ``kind``, built when missing:
-    ``prepare(name)`` fills it with the benchmark's data."""
-    import odoo.release
+def _digest(value):
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()[:10]
 
-    key = {"odoo": odoo.release.version, "modules": modules, "data": data_key}
-    key["versions"] = {module: module_version(module) for module in modules if module in PACKAGES}
-    if ADDON in modules:
-        key["addon"] = source.fingerprint
-    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:10]
-    stem = f"{PREFIX}tpl_{bench}_{kind}_"
-    name = stem + digest
+
+def _template(stem, key, rebuild, build):
+    """Template ``stem<digest of key>``: reused when marked READY; else the
+    other templates of ``stem`` dropped, ``build(name)``, marked READY."""
+    name = stem + _digest(key)
     check_name(name)
     comment = _sql("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name])
     if comment and comment[0][0] == READY and not rebuild:
@@ -167,11 +164,29 @@ def template(bench, kind, modules, data_key, source, prepare, rebuild=False):
         print(f"  {old}: dropping the outdated template", flush=True)
         drop(old)
     started = time.perf_counter()
-    install(name, modules, source.root)
-    prepare(name)
+    build(name)
     _sql(f"COMMENT ON DATABASE \"{name}\" IS '{READY}'")
     print(f"  {name}: template built in {time.perf_counter() - started:.0f} s", flush=True)
     return name
+
+
+def template(bench, kind, modules, data_key, source, prepare, rebuild=False):
+    """A ready template of ``kind``: a clone of the base template of its
+    modules (installed once), filled by ``prepare(name)``; ``rebuild``:
+    build the benchmark's template again (not the base)."""
+    import odoo.release
+
+    key = {"odoo": odoo.release.version, "modules": modules}
+    key["versions"] = {module: module_version(module) for module in modules if module in PACKAGES}
+    if ADDON in modules:
+        key["addon"] = source.fingerprint
+
+    def build(name):
+        install_base = partial(install, modules=modules, root=source.root)
+        clone(_template(f"{PREFIX}tpl_base_{_digest(modules)[:6]}_", key, False, install_base), name)
+        prepare(name)
+
+    return _template(f"{PREFIX}tpl_{bench}_{kind}_", {**key, "data": data_key}, rebuild, build)
 
 
 def clone(source_db, name):

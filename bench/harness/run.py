@@ -16,7 +16,7 @@ class Bench:
     ``bench.databases(...)``, its measures through ``bench.workers``, and
     ``bench.write(...)``; ``bench.close()`` in a ``finally``."""
 
-    def __init__(self, name, title, worker_class, doc, warmup=None):
+    def __init__(self, name, title, worker_class, doc, creation=None):
         self.name, self.title, self.worker_class = name, title, worker_class
         self.parser = argparse.ArgumentParser(
             description=doc, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -33,13 +33,13 @@ class Bench:
             --worker - (worker)
             """
         )
-        if warmup is not None:  # the invoice creation rounds of rounds()
+        if creation:  # the invoice creation rounds of rounds(): (invoices, rounds, warm-up) by default
             self.options(
-                f"""
-                --invoices 1000 invoices created per database
-                --rounds 10 rounds the invoices are created in
-                --warmup {warmup} invoices of the unmeasured warm-up round
                 """
+                --invoices {} invoices created per database
+                --rounds {} rounds the invoices are created in
+                --warmup {} invoices of the unmeasured warm-up round
+                """.format(*creation)
             )
 
     def option(self, *names, **kwargs):

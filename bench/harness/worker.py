@@ -102,10 +102,13 @@ class Worker:
         return self.probe().explain()
 
     def cmd_index(self, table, columns):
-        from .data import existing_index
-
+        """The definition of an index of ``table`` on ``columns``, if any."""
         with self.cursor() as cr:
-            return existing_index(cr, table, columns)
+            cr.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = %s AND indexdef LIKE %s",
+                [table, f"%({columns})%"],
+            )
+            return (cr.fetchone() or [None])[0]
 
     def cmd_info(self):
         """Versions and installed modules, for the results file."""
