@@ -211,17 +211,24 @@ class InvoiceActivityLog(models.Model):
         """Record that ``action_type`` happened to ``records``.
 
         Writes the chatter message ``chatter_body`` on each record that still
-        exists (None when Odoo already wrote one), and queues one central log
-        row per record of a company that enabled the activity history. An
-        empty recordset records nothing. ``names`` maps the ids of records
+        exists (None when Odoo already wrote one), in one call for all, and
+        queues one central log row per record of a company that enabled the
+        activity history. ``description`` and ``chatter_body`` are the same
+        for every record, or dicts {record id: value} when each record has its
+        own. An empty recordset records nothing. ``names`` maps the ids of records
         about to be deleted to their names. Rows are inserted at commit time.
         """
         if not records:
             return
         if chatter_body is not None and hasattr(records, "_message_log_batch"):
             existing = records.exists()
-            if existing:
-                existing._message_log_batch(bodies=dict.fromkeys(existing.ids, chatter_body))
+            if isinstance(chatter_body, dict):
+                bodies = {rid: chatter_body[rid] for rid in existing.ids if rid in chatter_body}
+            else:
+                bodies = dict.fromkeys(existing.ids, chatter_body)
+            if bodies:
+                existing.browse(list(bodies))._message_log_batch(bodies=bodies)
+        descriptions = description if isinstance(description, dict) else None
         company_of = {record: self._log_company(record) for record in records}
         enabled = self.env["res.company"].union(*company_of.values()).filtered("activity_log_enabled")
         if not enabled:
@@ -245,7 +252,8 @@ class InvoiceActivityLog(models.Model):
                     "res_model": record._name,
                     "res_id": record.id,
                     "document_name": (names or {}).get(record.id) or False,
-                    "description": description or False,
+                    "description": (descriptions.get(record.id) if descriptions is not None else description)
+                    or False,
                     "send_state": send_state or False,
                     "mail_message_id": mail_message.id if mail_message else False,
                     "_record": record,
