@@ -21,7 +21,7 @@ RECURRENCE = "invoice.recurrence"
 # Every model the addon defines has its line in the matrix. Abstract models
 # have no table and no records: they are listed here instead.
 MODELS = (STATUS, STATUS_CHANGE, LOG, LINK, PENDING, SEAL, VERIFY, RECURRENCE)
-ABSTRACT_MODELS = {"invoice.activity.log.mixin"}
+ABSTRACT_MODELS = {"invoice.activity.log.mixin", "invoice.activity.log.immutable"}
 
 # The groups the product speaks of, one test user each (setUpClass).
 GROUPS = (

@@ -1,3 +1,4 @@
+from . import invoice_activity_log_immutable
 from . import invoice_activity_log
 from . import invoice_activity_log_link
 from . import invoice_activity_log_pending

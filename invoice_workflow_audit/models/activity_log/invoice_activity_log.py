@@ -52,6 +52,7 @@ class InvoiceActivityLog(models.Model):
     """
 
     _name = "invoice.activity.log"
+    _inherit = ["invoice.activity.log.immutable"]
     _description = "Invoice Activity Log"
     _order = "date desc, id desc"
     _rec_name = "document_name"
@@ -145,23 +146,9 @@ class InvoiceActivityLog(models.Model):
             row.chain_hash = link.hash
 
     # ------------------------------------------------------------------
-    # Append-only: no access right creates, writes or deletes rows (see
-    # ir.model.access.csv); write() and unlink() refuse even with sudo. The
-    # send status of a row follows its e-mail through _set_send_state only.
+    # Append-only (invoice.activity.log.immutable): the send status of a row
+    # follows its e-mail through _set_send_state only.
     # ------------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):  # pylint: disable=method-required-super
-        # Append-only: rows come from their own path, never from create().
-        raise AccessError(self.env._("The activity history is written by the actions it records only."))
-
-    def write(self, vals):  # pylint: disable=method-required-super
-        # Append-only: nothing written is ever changed.
-        raise AccessError(self.env._("The activity history cannot be modified."))
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_never(self):
-        raise AccessError(self.env._("The activity history cannot be deleted."))
 
     def export_data(self, fields_to_export):
         # Exporting the history is itself an action of the history.

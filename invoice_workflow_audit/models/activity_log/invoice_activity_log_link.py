@@ -4,7 +4,6 @@ import logging
 from hashlib import sha256
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
@@ -44,6 +43,7 @@ class InvoiceActivityLogLink(models.Model):
     """
 
     _name = "invoice.activity.log.link"
+    _inherit = ["invoice.activity.log.immutable"]
     _description = "Activity History Chain Link"
     _order = "company_id, position"
     _log_access = False
@@ -57,19 +57,6 @@ class InvoiceActivityLogLink(models.Model):
         ("log_unique", "UNIQUE(log_id)", "A history row is chained once."),
         ("position_unique", "UNIQUE(company_id, position)", "A position of the chain holds one row."),
     ]
-
-    @api.model_create_multi
-    def create(self, vals_list):  # pylint: disable=method-required-super
-        # Append-only: rows come from their own path, never from create().
-        raise AccessError(self.env._("The chain of the activity history is made by the sealer only."))
-
-    def write(self, vals):  # pylint: disable=method-required-super
-        # Append-only: nothing written is ever changed.
-        raise AccessError(self.env._("The chain of the activity history cannot be modified."))
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_never(self):
-        raise AccessError(self.env._("The chain of the activity history cannot be deleted."))
 
     # ------------------------------------------------------------------
     # Hashing
