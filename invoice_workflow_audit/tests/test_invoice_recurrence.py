@@ -603,20 +603,17 @@ class TestRecurrenceConcurrency(RecurrenceCommon):
         try:
             cr1.execute("SELECT 1")
             cr2.execute("SELECT 1")
-            first = self._worker(cr1)._generate_due_documents(today)
+            first = self._worker(cr1)._generate_batch(today)
             self.assertEqual(len(first), 1)
             # The first worker holds the recurrence: the second one skips it
-            # at once instead of waiting or generating the period again, in a
-            # batch of the cron as on its own.
+            # at once instead of waiting or generating the period again.
             self.assertFalse(self._worker(cr2)._generate_batch(today))
-            self.assertFalse(self._worker(cr2)._generate_due_documents(today))
             cr1.commit()
             # Same transaction, after the first worker committed: still nothing.
             self.assertFalse(self._worker(cr2)._generate_batch(today))
-            self.assertFalse(self._worker(cr2)._generate_due_documents(today))
             cr2.commit()
             # A later run sees the period done.
-            self.assertFalse(self._worker(cr2)._generate_due_documents(today))
+            self.assertFalse(self._worker(cr2)._generate_batch(today))
             cr2.commit()
         finally:
             cr1.close()
@@ -626,11 +623,11 @@ class TestRecurrenceConcurrency(RecurrenceCommon):
     def test_run_retried_after_a_crash(self):
         today = fields.Date.today()
         with self.registry.cursor() as cr:
-            self.assertEqual(len(self._worker(cr)._generate_due_documents(today)), 1)
+            self.assertEqual(len(self._worker(cr)._generate_batch(today)), 1)
             cr.rollback()  # the worker died before committing
         self.assertEqual(self._committed_documents(), [])
         with self.registry.cursor() as cr:
-            self.assertEqual(len(self._worker(cr)._generate_due_documents(today)), 1)
+            self.assertEqual(len(self._worker(cr)._generate_batch(today)), 1)
         with self.registry.cursor() as cr:
-            self.assertFalse(self._worker(cr)._generate_due_documents(today))
+            self.assertFalse(self._worker(cr)._generate_batch(today))
         self.assertEqual(self._committed_documents(), [today])

@@ -154,14 +154,22 @@ class InvoiceActivityLog(models.Model):
         """Record that ``action_type`` happened to ``records``.
 
         Writes the chatter message ``chatter_body`` on each record that still
-        exists (None when Odoo already wrote one, e.g. field tracking), and
-        queues one central log row per record of a company that enabled the
-        activity history. ``names`` gives the document names of records about to
-        be deleted. Rows are inserted at commit time (``_flush_queue``).
+        exists (None when Odoo already wrote one, e.g. field tracking), in one
+        call for all, and queues one central log row per record of a company
+        that enabled the activity history. ``description`` and ``chatter_body``
+        are the same for every record, or dicts {record id: value} when each
+        record has its own. ``names`` gives the document names of records about
+        to be deleted. Rows are inserted at commit time (``_flush_queue``).
         """
-        if chatter_body is not None and records and hasattr(records, "_message_log"):
-            for record in records.exists():
-                record._message_log(body=chatter_body)
+        if chatter_body is not None and records and hasattr(records, "_message_log_batch"):
+            existing = records.exists()
+            if isinstance(chatter_body, dict):
+                bodies = {rid: chatter_body[rid] for rid in existing.ids if rid in chatter_body}
+            else:
+                bodies = dict.fromkeys(existing.ids, chatter_body)
+            if bodies:
+                existing.browse(list(bodies))._message_log_batch(bodies=bodies)
+        descriptions = description if isinstance(description, dict) else {}
         company_of = {record: self._log_company(record) for record in records or [None]}
         enabled = self.env["res.company"].union(*company_of.values()).filtered("activity_log_enabled")
         if not enabled:
@@ -185,7 +193,10 @@ class InvoiceActivityLog(models.Model):
                     "res_model": record._name if record is not None else False,
                     "res_id": record.id if record is not None else False,
                     "document_name": (names or {}).get(record.id) if record is not None else False,
-                    "description": description or False,
+                    "description": (
+                        descriptions.get(record.id) if descriptions and record is not None else description
+                    )
+                    or False,
                     "send_state": send_state or False,
                     "mail_message_id": mail_message.id if mail_message else False,
                     "_record": record,
