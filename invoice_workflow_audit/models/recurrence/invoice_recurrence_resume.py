@@ -3,7 +3,7 @@ from markupsafe import Markup
 
 from odoo import fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date
+from odoo.tools import format_date, groupby
 
 from .invoice_recurrence_generation import CONCURRENCY_ERRORS
 
@@ -45,11 +45,18 @@ class InvoiceRecurrence(models.Model):
             self, "recurrence_ended", reason, chatter_body=Markup("<p>%s</p>") % reason
         )
 
-    def _reactivate(self, detail):
+    def _reactivate(self, details):
+        """Resume these recurrences; ``details`` {recurrence id: text} says how."""
         self.write({"state": "running", "error_message": False, "date_stopped": False})
-        self.activity_feedback(["invoice_workflow_audit.mail_activity_recurrence_stopped"], feedback=detail)
+        for recurrence in self:
+            recurrence.activity_feedback(
+                ["invoice_workflow_audit.mail_activity_recurrence_stopped"], feedback=details[recurrence.id]
+            )
         self.env["invoice.activity.log"]._log_action(
-            self, "recurrence_reactivated", detail, chatter_body=Markup("<p>%s</p>") % detail
+            self,
+            "recurrence_reactivated",
+            details,
+            chatter_body={rid: Markup("<p>%s</p>") % detail for rid, detail in details.items()},
         )
 
     def _check_stopped(self):
@@ -66,17 +73,19 @@ class InvoiceRecurrence(models.Model):
         """Resume at the next future period; the missed periods get no document."""
         self._check_stopped()
         today = fields.Date.context_today(self)
+        details, next_dates = {}, {}
         for recurrence in self:
             skipped = recurrence._due_period_dates(today)
-            next_date = recurrence._next_period_date(today)
-            recurrence.date_next = next_date
-            detail = self.env._(
+            next_dates[recurrence.id] = next_date = recurrence._next_period_date(today)
+            details[recurrence.id] = self.env._(
                 "Reactivated; missing documents skipped: %(dates)s. Next document on %(next)s.",
                 dates=", ".join(format_date(self.env, day) for day in skipped) or "-",
                 next=format_date(self.env, next_date),
             )
-            recurrence._reactivate(detail)
-            recurrence._end_if_finished()
+        for next_date, items in groupby(next_dates.items(), key=lambda item: item[1]):
+            self.browse([rid for rid, _day in items]).date_next = next_date
+        self._reactivate(details)
+        self._end_if_finished()
         return True
 
     def action_end(self):
@@ -126,7 +135,11 @@ class InvoiceRecurrence(models.Model):
                     )
                 ) from error
             recurrence._reactivate(
-                self.env._("Reactivated; missing document created: %(document)s.", document=move.display_name)
+                {
+                    recurrence.id: self.env._(
+                        "Reactivated; missing document created: %(document)s.", document=move.display_name
+                    )
+                }
             )
             recurrence._end_if_finished()
         return True
