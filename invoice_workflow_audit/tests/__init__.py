@@ -11,6 +11,7 @@ from . import test_workflow_status_tour
 from . import test_workflow_status_rules
 from . import test_payment_tracking
 from . import test_invoice_recurrence
+from . import test_invoice_recurrence_management
 from . import test_invoice_recurrence_tour
 from . import test_accountant_portal
 from . import test_accountant_portal_tour

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.tests import new_test_user
 
@@ -102,3 +104,41 @@ class WorkflowStatusCommon(AccountTestInvoicingCommon):
             f"/web/dataset/call_kw/{model}/{method}",
             {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
         )
+
+
+class RecurrenceCommon(WorkflowStatusCommon):
+    """Recurring invoices: a base invoice, a monthly recurrence on it, the cron."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        cls.partner_a.email = "partner_a@example.com"
+        cls.cron = cls.env.ref("invoice_workflow_audit.ir_cron_invoice_recurrence")
+
+    @classmethod
+    def _base_invoice(cls, invoice_date="2026-01-31", post=True, move_type="out_invoice", **kwargs):
+        return cls.init_invoice(
+            move_type, products=cls.product_a, invoice_date=invoice_date, post=post, **kwargs
+        )
+
+    @classmethod
+    def _recurrence(cls, template=None, **values):
+        template = template or cls._base_invoice()
+        return cls.env["invoice.recurrence"].create(
+            {
+                "template_move_id": template.id,
+                "interval_number": 1,
+                "interval_type": "month",
+                "date_start": "2026-01-31",
+                **values,
+            }
+        )
+
+    def _run_cron(self, day):
+        with freeze_time(day):
+            self.env["invoice.recurrence"]._cron_generate_recurring_documents()
+        self.env.flush_all()
+
+    def _dates(self, recurrence):
+        return sorted(recurrence.move_ids.mapped("invoice_date"))

@@ -1,52 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import date
+from unittest.mock import patch
 
 import psycopg2
 from freezegun import freeze_time
-from lxml import etree
 
-from odoo import SUPERUSER_ID, Command, api, fields
-from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
-from odoo.tools import SQL, mute_logger
+from odoo import fields
+from odoo.tests import tagged
+from odoo.tools import mute_logger
 
-from .common import WorkflowStatusCommon
-
-
-class RecurrenceCommon(WorkflowStatusCommon):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.company = cls.company_data["company"]
-        cls.partner_a.email = "partner_a@example.com"
-        cls.cron = cls.env.ref("invoice_workflow_audit.ir_cron_invoice_recurrence")
-
-    @classmethod
-    def _base_invoice(cls, invoice_date="2026-01-31", post=True, move_type="out_invoice", **kwargs):
-        return cls.init_invoice(
-            move_type, products=cls.product_a, invoice_date=invoice_date, post=post, **kwargs
-        )
-
-    @classmethod
-    def _recurrence(cls, template=None, **values):
-        template = template or cls._base_invoice()
-        return cls.env["invoice.recurrence"].create(
-            {
-                "template_move_id": template.id,
-                "interval_number": 1,
-                "interval_type": "month",
-                "date_start": "2026-01-31",
-                **values,
-            }
-        )
-
-    def _run_cron(self, day):
-        with freeze_time(day):
-            self.env["invoice.recurrence"]._cron_generate_recurring_documents()
-        self.env.flush_all()
-
-    def _dates(self, recurrence):
-        return sorted(recurrence.move_ids.mapped("invoice_date"))
+from .common import RecurrenceCommon
 
 
 @tagged("post_install", "-at_install")
@@ -344,293 +307,103 @@ class TestRecurrenceFailure(RecurrenceCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestRecurrenceResume(RecurrenceCommon):
-    """The three ways out of a stopped recurrence, with their preconditions."""
+class TestRecurrenceBatch(RecurrenceCommon):
+    """The scheduler's batches: which recurrences it takes, what each gets, and
+    a failure in a batch stopping only its recurrence."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls._enable_activity_log()
-        cls.product = cls.env["product.product"].create({"name": "Maintenance", "lst_price": 80.0})
+    def test_due_recurrences_domain_is_the_cron_choice(self):
+        """Another module narrows the scheduler's choice by extending the hook."""
+        other_partner = self.env["res.partner"].create({"name": "Paused Customer"})
+        kept = self._recurrence(date_start="2026-03-01")
+        paused = self._recurrence(self._base_invoice(partner=other_partner), date_start="2026-03-01")
+        stopped = self._recurrence(date_start="2026-03-01")
+        stopped.state = "stopped"
+        Recurrence = self.env["invoice.recurrence"]
+        with freeze_time("2026-03-01"):
+            due = Recurrence.search(Recurrence._get_due_recurrences_domain())
+        self.assertTrue(kept | paused <= due)
+        self.assertNotIn(stopped, due, "only running recurrences are due")
+        default_domain = type(Recurrence)._get_due_recurrences_domain
 
-    def _stopped(self, day, date_start="2026-01-31"):
-        template = self._base_invoice(post=False)
-        template.invoice_line_ids.product_id = self.product
-        recurrence = self._recurrence(template, date_start=date_start)
-        self.product.action_archive()
-        self._run_cron(day)
-        self.assertEqual(recurrence.state, "stopped")
-        self.product.action_unarchive()
-        return recurrence
+        def narrowed(recurrence, date_ref=None):
+            return [*default_domain(recurrence, date_ref), ("partner_id", "!=", other_partner.id)]
 
-    def test_reactivate_skip_moves_to_next_future_period(self):
-        recurrence = self._stopped("2026-03-10")
-        with freeze_time("2026-03-10"):
-            self.assertEqual(recurrence.missing_count, 2)
-            recurrence.action_reactivate_skip()
-        self.assertEqual(recurrence.state, "running")
-        self.assertFalse(recurrence.error_message)
-        self.assertEqual(recurrence.date_next, date(2026, 3, 31))
-        self.assertFalse(recurrence.move_ids, "the missed periods get no document")
-        self.assertFalse(recurrence.activity_ids, "the activity is done")
-        row = self._log_rows(res_id=recurrence.id, action_type="recurrence_reactivated")
-        self.assertIn("01/31/2026, 02/28/2026", row.description)
-        self.assertTrue(any("skipped" in body for body in recurrence.message_ids.mapped("body")))
-        self._run_cron("2026-03-31")
-        self.assertEqual(self._dates(recurrence), [date(2026, 3, 31)])
+        with patch.object(type(Recurrence), "_get_due_recurrences_domain", narrowed):
+            self._run_cron("2026-03-01")
+        self.assertEqual(len(kept.move_ids), 1)
+        self.assertFalse(paused.move_ids, "left out by the extended domain")
+        self.assertFalse(stopped.move_ids)
+        self._run_cron("2026-03-01")
+        self.assertEqual(len(paused.move_ids), 1, "the default domain takes it")
 
-    def test_end(self):
-        recurrence = self._stopped("2026-03-10")
-        recurrence.action_end()
-        self.assertEqual(recurrence.state, "ended")
-        self.assertFalse(recurrence.activity_ids)
-        self.assertEqual(len(self._log_rows(res_id=recurrence.id, action_type="recurrence_ended")), 1)
-        self._run_cron("2026-06-01")
-        self.assertFalse(recurrence.move_ids)
-        with self.assertRaises(UserError):
-            recurrence.action_end()
-
-    def test_create_missing_when_exactly_one_is_missing(self):
-        recurrence = self._stopped("2026-02-10")
-        with freeze_time("2026-02-10"):
-            self.assertEqual(recurrence.missing_count, 1)
-            recurrence.action_reactivate_create_missing()
-        self.assertEqual(recurrence.state, "running")
-        self.assertEqual(self._dates(recurrence), [date(2026, 1, 31)])
-        self.assertEqual(recurrence.move_ids.state, "posted")
-        self.assertEqual(recurrence.date_next, date(2026, 2, 28))
-        row = self._log_rows(res_id=recurrence.id, action_type="recurrence_reactivated")
-        self.assertIn(recurrence.move_ids.name, row.description)
-
-    def test_create_missing_refused_when_several_are_missing(self):
-        recurrence = self._stopped("2026-03-10")
-        arch = self.env["invoice.recurrence"].get_view(view_type="form")["arch"]
-        self.assertIn(
-            "missing_count != 1",
-            etree.fromstring(arch)
-            .xpath("//button[@name='action_reactivate_create_missing']")[0]
-            .get("invisible"),
-        )
-        with freeze_time("2026-03-10"):
-            self.assertEqual(recurrence.missing_count, 2, "so the button is hidden")
-            with self.assertRaisesRegex(UserError, "misses 2 documents"):
-                recurrence.action_reactivate_create_missing()
-        self.assertEqual(recurrence.state, "stopped")
-        self.assertFalse(recurrence.move_ids)
-
-    def test_create_missing_refused_while_the_cause_remains(self):
-        recurrence = self._stopped("2026-02-10")
-        self.product.action_archive()
-        with freeze_time("2026-02-10"), self.assertRaisesRegex(UserError, "Maintenance is archived"):
-            recurrence.action_reactivate_create_missing()
-        self.assertEqual(recurrence.state, "stopped")
-        self.assertFalse(recurrence.move_ids)
-        self.assertEqual(recurrence.period_count, 0)
-
-    def test_resume_only_stopped_recurrences(self):
-        running = self._recurrence()
-        with self.assertRaisesRegex(UserError, "Only stopped recurrences"):
-            running.action_reactivate_skip()
-        with self.assertRaisesRegex(UserError, "Only stopped recurrences"):
-            running.action_reactivate_create_missing()
-
-
-@tagged("post_install", "-at_install")
-class TestRecurrenceConfiguration(RecurrenceCommon):
-    """Creating and editing recurrences: checks, tracking and the invoice side."""
-
-    def test_make_recurring_from_an_invoice(self):
+    def test_one_batch_moves_each_schedule_its_own_way(self):
         self._enable_activity_log()
-        invoice = self._base_invoice("2026-01-15")
-        with freeze_time("2026-03-20"):
-            # Not from the old invoice date on: that would generate the past at once.
-            action = invoice.action_make_recurring()
-        with Form(self.env["invoice.recurrence"].with_context(**action["context"])) as form:
-            self.assertEqual(form.template_move_id, invoice)
-            self.assertEqual(fields.Date.to_string(form.date_start), "2026-04-15")
-            form.date_start = date(2026, 2, 15)
-            form.interval_number = 3
-        recurrence = form.record
-        self.assertRegex(recurrence.name, r"^REC/\d{4}$")
-        self.assertEqual(recurrence.date_next, date(2026, 2, 15))
-        self.assertEqual((recurrence.partner_id, recurrence.move_type), (self.partner_a, "out_invoice"))
-        self.assertEqual(invoice.template_recurrence_ids, recurrence)
-        self.assertEqual(invoice.action_open_recurrence()["res_id"], recurrence.id)
-        created = self._log_rows(res_id=recurrence.id, action_type="recurrence_created")
-        self.assertIn("Every 3 months", created.description)
-        recurrence.interval_type = "week"
-        self.env.flush_all()
-        modified = self._log_rows(res_id=recurrence.id, action_type="recurrence_modified")
-        self.assertIn("Months → Weeks", modified.description)
-        recurrence_id, name = recurrence.id, recurrence.name
-        recurrence.unlink()
-        deleted = self._log_rows(res_id=recurrence_id, action_type="recurrence_deleted")
-        self.assertEqual(deleted.document_name, name)
-
-    def test_recurring_documents_are_searchable(self):
-        recurrence = self._recurrence(date_start="2026-03-01")
-        self._run_cron("2026-03-01")
-        found = self.env["account.move"].search([("is_recurring", "=", True)])
-        self.assertEqual(found, recurrence.move_ids)
-        self.assertEqual(recurrence.move_ids.action_open_recurrence()["res_id"], recurrence.id)
-        with self.assertRaisesRegex(ValidationError, "generated by the recurrence"):
-            self._recurrence(recurrence.move_ids)
-
-    def test_invalid_settings_are_refused(self):
-        with self.assertRaisesRegex(ValidationError, "also post them automatically"):
-            self._recurrence(auto_send=True, auto_post=False)
-        with self.assertRaisesRegex(ValidationError, "at least one"):
-            self._recurrence(end_type="count", recurring_count=0)
-        with self.assertRaisesRegex(ValidationError, "before its start date"):
-            self._recurrence(end_type="date", date_end="2025-12-31")
-        with self.assertRaisesRegex(UserError, "needs a base document"):
-            self.env["invoice.recurrence"].create({"interval_type": "month"})
-        with (
-            self.assertRaises(psycopg2.errors.CheckViolation),
-            mute_logger("odoo.sql_db"),
-            self.env.cr.savepoint(),
-        ):
-            self._recurrence(interval_number=0)
-
-    def test_base_document_fixed_once_used(self):
-        recurrence = self._recurrence(date_start="2026-03-01")
-        self._run_cron("2026-03-01")
-        with self.assertRaisesRegex(UserError, "cannot change"):
-            recurrence.template_move_id = self._base_invoice()
-
-    def test_start_date_moves_next_date_until_first_document(self):
-        recurrence = self._recurrence(date_start="2026-06-01")
-        recurrence.date_start = "2026-07-01"
-        self.assertEqual(recurrence.date_next, date(2026, 7, 1))
-
-
-@tagged("post_install", "-at_install")
-class TestRecurrenceAccess(RecurrenceCommon):
-    """Who may see and change recurrences, enforced on the server."""
-
-    def test_access_rights(self):
-        recurrence = self._recurrence()
-        readonly_user = new_test_user(
-            self.env,
-            login="iwa_readonly",
-            groups="base.group_user,account.group_account_readonly",
-            company_id=self.company.id,
-            company_ids=[self.company.id],
+        monthly = self._recurrence()  # from 01/31: 4 periods due on 05/10
+        weekly = self._recurrence(interval_type="week", date_start="2026-04-27")  # 04/27, 05/04
+        yearly = self._recurrence(interval_type="year", date_start="2026-05-10")  # 05/10
+        counted = self._recurrence(date_start="2026-04-10", end_type="count", recurring_count=2)
+        earlier = self._recurrence(date_start="2026-04-10")
+        # Their first period came in an earlier run.
+        (counted | earlier)._generate_batch(date(2026, 4, 10))
+        self.assertEqual((counted | earlier).mapped("period_count"), [1, 1])
+        recurrences = monthly | weekly | yearly | counted | earlier
+        with freeze_time("2026-05-10"):
+            moves = recurrences._generate_batch(fields.Date.today())
+        self.assertEqual(len(moves), 4 + 2 + 1 + 1 + 1)
+        self.assertEqual(
+            [(r.period_count, r.date_next, r.state) for r in recurrences],
+            [
+                (4, date(2026, 5, 31), "running"),
+                (2, date(2026, 5, 11), "running"),
+                (1, date(2027, 5, 10), "running"),
+                (2, date(2026, 6, 10), "ended"),
+                (2, date(2026, 6, 10), "running"),
+            ],
         )
-        self.assertEqual(recurrence.with_user(readonly_user).read(["name"])[0]["name"], recurrence.name)
-        with self.assertRaises(AccessError):
-            recurrence.with_user(readonly_user).write({"interval_number": 2})
-        with self.assertRaises(AccessError):
-            recurrence.with_user(readonly_user).action_end()
-        # An invoicing user creates and resumes recurrences.
-        own = self._recurrence().with_user(self.invoice_user)
-        own.interval_number = 2
-        portal = new_test_user(self.env, login="iwa_portal_rec", groups="base.group_portal")
-        with self.assertRaises(AccessError):
-            recurrence.with_user(portal).read(["name"])
-
-    def test_other_company_recurrences_are_invisible(self):
-        recurrence = self._recurrence()
-        other_company = self.setup_other_company()["company"]
-        stranger = new_test_user(
-            self.env,
-            login="iwa_other_company",
-            groups="account.group_account_invoice",
-            company_id=other_company.id,
-            company_ids=[other_company.id],
+        self.assertEqual(self._dates(weekly), [date(2026, 4, 27), date(2026, 5, 4)])
+        self.assertEqual(set(moves.mapped("state")), {"posted"})
+        # Each document says it was generated, once, and so does its recurrence.
+        for move in moves:
+            notes = move.message_ids.filtered(lambda m: "Generated by the recurrence" in (m.body or ""))
+            self.assertEqual(len(notes), 1)
+            self.assertIn(move.recurrence_id.name, notes.body)
+            self.assertIn(f'data-oe-id="{move.recurrence_id.id}"', notes.body, "a link to the recurrence")
+            self.assertNotIn("&lt;a", notes.body)
+        rows = self._log_rows(res_model="invoice.recurrence", action_type="recurring_document_created")
+        self.assertEqual(
+            sorted((row.res_id, row.description) for row in rows if row.res_id == monthly.id),
+            sorted(
+                (monthly.id, f"{move.name} for the period of {move.invoice_date.strftime('%m/%d/%Y')}")
+                for move in monthly.move_ids
+            ),
+            "one row per document, each with its own detail",
         )
-        self.assertFalse(
-            self.env["invoice.recurrence"].with_user(stranger).search([("id", "=", recurrence.id)])
+        created = monthly.message_ids.filtered(lambda m: "Document created" in (m.body or ""))
+        self.assertEqual(len(created), 4)
+        self.assertEqual(len(self._log_rows(moves[0], action_type="document_created")), 1)
+
+    def test_failing_period_in_a_batch_stops_only_its_recurrence(self):
+        """The batch falls back to one period at a time: the periods before the
+        failing one are kept, the other recurrences of the batch go on."""
+        self._enable_activity_log()
+        failing = self._recurrence()
+        healthy = self._recurrence()
+        # A document already stands for the failing recurrence's second period.
+        failing.template_move_id.copy(
+            {"recurrence_id": failing.id, "recurrence_period_date": date(2026, 2, 28)}
         )
-        with self.assertRaises(AccessError):
-            recurrence.with_user(stranger).read(["name"])
-
-
-@tagged("post_install", "-at_install")
-class TestRecurrenceConcurrency(RecurrenceCommon):
-    """Two workers at once, or a run retried after a crash: one document per period."""
-
-    def setUp(self):
-        super().setUp()
-        # Committed data in the main company, seen by the workers' own
-        # transactions; removed afterwards.
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            partner = env["res.partner"].create(
-                {"name": "iwa concurrency customer", "email": "c@example.com"}
-            )
-            invoice = env["account.move"].create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "invoice_date": "2026-01-01",
-                    "invoice_line_ids": [Command.create({"name": "Subscription", "price_unit": 100.0})],
-                }
-            )
-            recurrence = env["invoice.recurrence"].create(
-                {"template_move_id": invoice.id, "date_start": fields.Date.today(), "auto_post": False}
-            )
-            self.recurrence_id = recurrence.id
-            ids = (partner.id, invoice.id, recurrence.id)
-        self.addCleanup(self._remove, *ids)
-
-    def _remove(self, partner_id, invoice_id, recurrence_id):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            recurrence = env["invoice.recurrence"].browse(recurrence_id)
-            (recurrence.move_ids | env["account.move"].browse(invoice_id)).with_context(
-                force_delete=True
-            ).unlink()
-            recurrence.unlink()
-            env["res.partner"].browse(partner_id).unlink()
-
-    def _worker(self, cr):
-        return api.Environment(cr, SUPERUSER_ID, {})["invoice.recurrence"].browse(self.recurrence_id)
-
-    def _committed_documents(self):
-        with self.registry.cursor() as cr:
-            cr.execute(
-                SQL(
-                    "SELECT recurrence_period_date FROM account_move WHERE recurrence_id = %s",
-                    self.recurrence_id,
-                )
-            )
-            return [row[0] for row in cr.fetchall()]
-
-    def test_two_workers_at_once(self):
-        today = fields.Date.today()
-        cr1, cr2 = self.registry.cursor(), self.registry.cursor()
-        try:
-            cr1.execute("SELECT 1")
-            cr2.execute("SELECT 1")
-            first = self._worker(cr1)._generate_due_documents(today)
-            self.assertEqual(len(first), 1)
-            # The first worker holds the recurrence: the second one skips it
-            # at once instead of waiting or generating the period again, in a
-            # batch of the cron as on its own.
-            self.assertFalse(self._worker(cr2)._generate_batch(today))
-            self.assertFalse(self._worker(cr2)._generate_due_documents(today))
-            cr1.commit()
-            # Same transaction, after the first worker committed: still nothing.
-            self.assertFalse(self._worker(cr2)._generate_batch(today))
-            self.assertFalse(self._worker(cr2)._generate_due_documents(today))
-            cr2.commit()
-            # A later run sees the period done.
-            self.assertFalse(self._worker(cr2)._generate_due_documents(today))
-            cr2.commit()
-        finally:
-            cr1.close()
-            cr2.close()
-        self.assertEqual(self._committed_documents(), [today])
-
-    def test_run_retried_after_a_crash(self):
-        today = fields.Date.today()
-        with self.registry.cursor() as cr:
-            self.assertEqual(len(self._worker(cr)._generate_due_documents(today)), 1)
-            cr.rollback()  # the worker died before committing
-        self.assertEqual(self._committed_documents(), [])
-        with self.registry.cursor() as cr:
-            self.assertEqual(len(self._worker(cr)._generate_due_documents(today)), 1)
-        with self.registry.cursor() as cr:
-            self.assertFalse(self._worker(cr)._generate_due_documents(today))
-        self.assertEqual(self._committed_documents(), [today])
+        with freeze_time("2026-04-10"), mute_logger("odoo.sql_db"):
+            (failing | healthy)._generate_batch(fields.Date.today())
+        self.assertEqual(failing.state, "stopped")
+        self.assertEqual(failing.error_message, "A document already exists for the period of 02/28/2026.")
+        self.assertEqual((failing.period_count, failing.date_next), (1, date(2026, 2, 28)))
+        generated = failing.move_ids.filtered("invoice_date")
+        self.assertEqual(generated.mapped("invoice_date"), [date(2026, 1, 31)], "the period before is kept")
+        self.assertEqual(generated.state, "posted")
+        self.assertEqual(len(failing.activity_ids), 1)
+        self.assertEqual(len(self._log_rows(failing, action_type="recurrence_stopped")), 1)
+        self.assertEqual(len(self._log_rows(failing, action_type="recurring_document_created")), 1)
+        self.assertEqual(healthy.state, "running")
+        self.assertEqual(self._dates(healthy), [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)])
+        self.assertEqual((healthy.period_count, healthy.date_next), (3, date(2026, 4, 30)))
+        self.assertEqual(len(self._log_rows(healthy, action_type="recurring_document_created")), 3)

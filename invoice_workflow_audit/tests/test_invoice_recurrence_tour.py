@@ -23,7 +23,7 @@ class TestInvoiceRecurrenceTour(WorkflowStatusCommon, AccountTestInvoicingHttpCo
             {"template_move_id": base.id, "date_start": today - relativedelta(months=1)}
         )
         hosting.action_archive()
-        stopped._generate_due_documents(today)
+        stopped._generate_batch(today)
         self.assertEqual((stopped.state, stopped.missing_count), ("stopped", 2))
         hosting.action_unarchive()
 

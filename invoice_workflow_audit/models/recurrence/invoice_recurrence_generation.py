@@ -1,0 +1,346 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import copy
+import logging
+from collections import defaultdict
+
+from markupsafe import Markup
+from psycopg2 import errors as pg_errors
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, format_date, groupby
+
+_logger = logging.getLogger(__name__)
+
+# A failure that only means "another worker holds or just changed this
+# recurrence": it is skipped for this run, never stopped.
+CONCURRENCY_ERRORS = (pg_errors.LockNotAvailable, pg_errors.SerializationFailure)
+
+
+class GenerationError(UserError):
+    """A period could not be generated; the message is the cause shown to users."""
+
+
+class InvoiceRecurrence(models.Model):
+    """Generation of the documents, in the shape of OCA contract: the cron
+    entry point searches ``_get_due_recurrences_domain`` and hands a batch of
+    recurrences to the one generation path, ``_generate_batch``.
+
+    A period is generated at most once: the recurrence rows are locked while
+    they are processed (FOR NO KEY UPDATE SKIP LOCKED), ``date_next`` moves in
+    the same transaction as the documents are created, and a unique index on
+    (recurrence, period) in account_move refuses a second document for a
+    period. When a period fails, its recurrence stops, alone, and waits for a
+    user to choose how to resume it.
+    """
+
+    _inherit = "invoice.recurrence"
+
+    # ------------------------------------------------------------------
+    # The scheduler
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_due_recurrences_domain(self, date_ref=None):
+        """The recurrences the scheduler generates documents for on
+        ``date_ref`` (today by default). Extend it to narrow or widen the
+        scheduler's choice; only running recurrences are ever generated."""
+        date_ref = date_ref or fields.Date.context_today(self)
+        return [("state", "=", "running"), ("date_next", "<=", date_ref)]
+
+    @api.model
+    def _cron_generate_recurring_documents(self, batch_size=50):
+        """Generate the due documents of a batch of recurrences and report
+        progress to the cron.
+
+        ``ir.cron._run_job`` commits after each call and calls again at once
+        while the progress reports recurrences remaining, so each batch is a
+        transaction of its own and nothing here commits.
+        """
+        today = fields.Date.context_today(self)
+        due = self.search(self._get_due_recurrences_domain(today), order="date_next, id")
+        batch = due[:batch_size]
+        batch._generate_batch(today)
+        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(due) - len(batch))
+        return len(batch)
+
+    def _generate_batch(self, today):
+        """Generate every period of these recurrences due up to ``today``, oldest
+        first; a single recurrence is a batch of one. Returns the documents.
+
+        The batch is generated together: one ``create`` and one posting for all
+        its documents, one write of the recurrences, one chatter call per side.
+        If any of it fails, nothing of the batch is kept and it is generated
+        again one period at a time, each in its own savepoint, so that a failing
+        period stops its recurrence alone and keeps the periods before it.
+        Recurrences another worker holds are skipped: that worker generates them.
+        """
+        locked = self._lock_for_generation()
+        if locked is None:
+            # One of them changed since the transaction began: lock them one by
+            # one (a single one is skipped, the next run sees that work).
+            if len(self) == 1:
+                return self.env["account.move"]
+            return self.env["account.move"].union(*(recurrence._generate_batch(today) for recurrence in self))
+        plan = [(recurrence, day) for recurrence in locked for day in recurrence._due_period_dates(today)]
+        moves = locked._generate_plan_safely(plan) if plan else self.env["account.move"]
+        locked._end_if_finished()
+        return moves
+
+    def _lock_for_generation(self):
+        """Lock these running recurrences for the transaction; the ones another
+        worker holds are left out (that worker generates them). None when one
+        of them changed and was committed since the transaction began."""
+        if not self:
+            return self
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT id FROM invoice_recurrence WHERE id IN %s AND state = 'running'"
+                        " ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+                        tuple(self.ids),
+                    ),
+                    log_exceptions=False,
+                )
+                ids = {row[0] for row in self.env.cr.fetchall()}
+        except pg_errors.SerializationFailure:
+            return None
+        self.invalidate_recordset()
+        return self.filtered(lambda recurrence: recurrence.id in ids)
+
+    def _generate_plan_safely(self, plan):
+        """Generate ``plan`` [(recurrence, period date)] in a savepoint. When it
+        fails, generate it again period by period; a failing period stops its
+        recurrence (the cause shown) and the recurrence's later periods wait."""
+        try:
+            with self.env.cr.savepoint():
+                return self._generate_plan(plan)
+        except CONCURRENCY_ERRORS as error:
+            # Another worker changed them meanwhile: the next run sees its work.
+            _logger.info("Recurrences %s skipped: %s", sorted({r.id for r, _day in plan}), error)
+            return self.env["account.move"]
+        except Exception as error:
+            if len(plan) == 1:
+                recurrence, day = plan[0]
+                _logger.info("Recurrence %s stopped on %s: %s", recurrence.name, day, error)
+                recurrence._stop(self._stop_cause(error, day))
+                return self.env["account.move"]
+            # The period by period pass finds the culprit and stops it alone.
+            _logger.info("Recurrences %s generated one period at a time: %s", self.ids, error)
+        moves = self.env["account.move"]
+        for _recurrence, periods in groupby(plan, key=lambda item: item[0]):
+            for item in periods:
+                generated = self._generate_plan_safely([item])
+                if not generated:  # stopped or skipped: its later periods wait
+                    break
+                moves |= generated
+        return moves
+
+    def _stop_cause(self, error, day):
+        if isinstance(error, pg_errors.UniqueViolation):
+            return self.env._(
+                "A document already exists for the period of %(date)s.", date=format_date(self.env, day)
+            )
+        return self._error_text(error)
+
+    @staticmethod
+    def _error_text(error):
+        if isinstance(error, UserError | ValidationError):
+            return error.args[0]
+        return str(error) or error.__class__.__name__
+
+    # ------------------------------------------------------------------
+    # Generating a plan: create, post, send, record
+    # ------------------------------------------------------------------
+
+    def _generate_plan(self, plan):
+        """Create, post and send the documents of ``plan`` [(recurrence, period
+        date)], the periods of each recurrence oldest first, and record them on
+        both sides. Raises when any of them cannot be generated (the caller's
+        savepoint then keeps nothing of it). Returns the documents, in the
+        order of the plan."""
+        recurrences = self.browse(list(dict.fromkeys(recurrence.id for recurrence, _day in plan)))
+        recurrences._check_can_generate()
+        vals_list = self._prepare_documents_values(plan)
+        # The generation note written below is the creation message of these
+        # documents: Odoo's own "Invoice Created" message is left out of this
+        # internal call only (its history row is logged by create() as ever).
+        Move = self.env["account.move"].with_context(mail_create_nolog=True)
+        created = {}
+        for company, indexes in groupby(range(len(plan)), key=lambda index: plan[index][0].company_id):
+            moves = Move.with_company(company).create([vals_list[index] for index in indexes])
+            created.update(zip(indexes, moves.ids, strict=True))
+        moves = self.env["account.move"].browse([created[index] for index in range(len(plan))])
+        if to_post := moves.filtered(lambda move: move.recurrence_id.auto_post):
+            to_post.action_post()
+        generated = [(recurrence, day, move) for (recurrence, day), move in zip(plan, moves, strict=True)]
+        self._record_generated(generated)
+        if to_send := moves.filtered(lambda move: move.recurrence_id.auto_send):
+            self._send_documents(to_send, [item for item in generated if item[2] in to_send])
+        return moves
+
+    def _check_can_generate(self):
+        """Raise the cause, in words a user acts on, why no document can be
+        generated for one of these recurrences."""
+        for recurrence in self:
+            template = recurrence.template_move_id
+            if not template:
+                raise GenerationError(self.env._("The base document was deleted."))
+            if template.partner_id and not template.partner_id.active:
+                raise GenerationError(
+                    self.env._(
+                        "The partner %(partner)s is archived.", partner=template.partner_id.display_name
+                    )
+                )
+            archived = template.invoice_line_ids.product_id.filtered(lambda product: not product.active)
+            if archived:
+                raise GenerationError(
+                    self.env._(
+                        "The product %(product)s is archived.",
+                        product=", ".join(archived.mapped("display_name")),
+                    )
+                )
+            if recurrence.auto_send and not template.partner_id.email:
+                raise GenerationError(
+                    self.env._(
+                        "No e-mail address for partner %(partner)s.",
+                        partner=template.partner_id.display_name or "-",
+                    )
+                )
+
+    def _prepare_documents_values(self, plan):
+        """The values of the documents of ``plan``, in its order: copies of the
+        base documents (lines, taxes, payment terms, analytic distribution,
+        currency, fiscal position, as ``copy`` keeps them), dated on their
+        period. One ``copy_data`` per period date for all base documents."""
+        vals_list = [None] * len(plan)
+        indexes_of_day = defaultdict(list)
+        for index, (_recurrence, day) in enumerate(plan):
+            indexes_of_day[day].append(index)
+        for day, indexes in indexes_of_day.items():
+            # copy_data copies a record once per call: one entry per base document.
+            templates = self.env["account.move"].browse(
+                list(dict.fromkeys(plan[index][0].template_move_id.id for index in indexes))
+            )
+            default = {"date": day, "invoice_date": day, "recurrence_period_date": day}
+            copied = dict(zip(templates.ids, templates.copy_data(default), strict=True))
+            used = set()
+            for index in indexes:
+                recurrence = plan[index][0]
+                template_id = recurrence.template_move_id.id
+                vals = copied[template_id] if template_id not in used else copy.deepcopy(copied[template_id])
+                used.add(template_id)
+                vals.update(recurrence._period_values(day))
+                vals_list[index] = vals
+        return vals_list
+
+    def _period_values(self, period_date):
+        """What the document of ``period_date`` takes besides the copy of the base document."""
+        template = self.template_move_id
+        values = {
+            "date": period_date,
+            "invoice_date": period_date,
+            "recurrence_id": self.id,
+            "recurrence_period_date": period_date,
+            "invoice_user_id": template.invoice_user_id.id,
+            "ref": template.ref,
+        }
+        if not template.invoice_payment_term_id and template.invoice_date_due and template.invoice_date:
+            # No payment terms: keep the delay of the base document.
+            values["invoice_date_due"] = period_date + (template.invoice_date_due - template.invoice_date)
+        return values
+
+    def _record_generated(self, generated):
+        """Tell both sides and move the schedule, for ``generated`` [(recurrence,
+        period date, document)]: one chatter call for the documents, one write
+        per distinct (count, next date), the recurrences' notes and history rows
+        in one call per round (a round holds one document per recurrence)."""
+        self.env["account.move"].browse([move.id for _r, _d, move in generated])._message_log_batch(
+            bodies={
+                move.id: Markup("%s")
+                % self.env._(
+                    "Generated by the recurrence %(recurrence)s for the period of %(date)s.",
+                    recurrence=recurrence._get_html_link(),
+                    date=format_date(self.env, day),
+                )
+                for recurrence, day, move in generated
+            }
+        )
+        last_day, count = {}, defaultdict(int)
+        for recurrence, day, _move in generated:
+            last_day[recurrence], count[recurrence] = day, count[recurrence] + 1
+        progress = defaultdict(list)
+        for recurrence, day in last_day.items():
+            key = (recurrence.period_count + count[recurrence], recurrence._next_period_date(day))
+            progress[key].append(recurrence.id)
+        for (period_count, date_next), ids in progress.items():
+            self.browse(ids).write({"period_count": period_count, "date_next": date_next})
+        self._log_per_document(
+            generated,
+            "recurring_document_created",
+            lambda move, day: (
+                self.env._(
+                    "%(document)s for the period of %(date)s",
+                    document=move.display_name,
+                    date=format_date(self.env, day),
+                ),
+                Markup("<p>%s</p>")
+                % self.env._("Document created: %(document)s", document=move._get_html_link()),
+            ),
+        )
+
+    def _log_per_document(self, generated, action_type, describe):
+        """Log ``action_type`` on the recurrence of each document of ``generated``
+        [(recurrence, period date, document)], ``describe(document, day)`` giving
+        the (detail, chatter body) of each: one logging call per round, a round
+        holding at most one document per recurrence (usually there is one)."""
+        rounds = []
+        for recurrence, day, move in generated:
+            current = next((entries for entries in rounds if recurrence.id not in entries), None)
+            if current is None:
+                rounds.append(current := {})
+            current[recurrence.id] = describe(move, day)
+        Log = self.env["invoice.activity.log"]
+        for entries in rounds:
+            Log._log_action(
+                self.browse(list(entries)),
+                action_type,
+                {rid: detail for rid, (detail, _body) in entries.items()},
+                chatter_body={rid: body for rid, (_detail, body) in entries.items()},
+            )
+
+    def _send_documents(self, moves, generated):
+        """Send ``moves`` by e-mail, one sending per e-mail template, and log it."""
+        Send = self.env["account.move.send"]
+        for template, group in groupby(moves, key=lambda move: move.recurrence_id.mail_template_id):
+            batch = self.env["account.move"].union(*group)
+            Send._generate_and_send_invoices(
+                batch, sending_methods={"email"}, mail_template=template, allow_fallback_pdf=False
+            )
+            failed = batch.filtered(lambda move: move.sending_data and move.sending_data.get("error"))
+            if failed:
+                raise GenerationError(
+                    self.env._("%(document)s could not be sent.", document=failed[0].display_name)
+                )
+
+        def describe(move, _day):
+            detail = self.env._(
+                "%(document)s sent to %(recipient)s",
+                document=move.display_name,
+                recipient=move.partner_id.email_formatted,
+            )
+            return detail, Markup("<p>%s</p>") % detail
+
+        self._log_per_document(generated, "recurring_document_sent", describe)
+
+    def _end_if_finished(self):
+        """End the running recurrences whose next period is past their end."""
+        finished = self.filtered(
+            lambda recurrence: (
+                recurrence.state == "running"
+                and not recurrence._is_within_end(recurrence.date_next, recurrence.period_count)
+            )
+        )
+        if finished:
+            finished._end(self.env._("The recurrence reached its end."))
