@@ -407,3 +407,34 @@ class TestRecurrenceBatch(RecurrenceCommon):
         self.assertEqual(self._dates(healthy), [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31)])
         self.assertEqual((healthy.period_count, healthy.date_next), (3, date(2026, 4, 30)))
         self.assertEqual(len(self._log_rows(healthy, action_type="recurring_document_created")), 3)
+
+
+@tagged("post_install", "-at_install")
+class TestRecurrenceSchedulerLimits(RecurrenceCommon):
+    """The scheduler never stalls: a long backlog is caught up over several
+    calls, and "today" is the company's."""
+
+    def test_a_long_backlog_is_generated_over_several_calls(self):
+        recurrence = self._recurrence(interval_type="day", date_start="2026-01-01")
+        Recurrence = self.env["invoice.recurrence"]
+        with freeze_time("2026-01-30"):
+            Recurrence._cron_generate_recurring_documents(max_periods=10)
+            self.assertEqual(len(recurrence.move_ids), 10, "capped per transaction")
+            self.assertEqual(recurrence.date_next, date(2026, 1, 11))
+            self.assertEqual(recurrence.state, "running")
+            # Reported as remaining: the cron runner calls again at once.
+            calls = 1
+            while recurrence.date_next <= date(2026, 1, 30):
+                Recurrence._cron_generate_recurring_documents(max_periods=10)
+                calls += 1
+        self.assertEqual(calls, 3)
+        self.assertEqual(len(recurrence.move_ids), 30)
+        self.assertEqual(len(set(recurrence.move_ids.mapped("invoice_date"))), 30, "no period twice")
+
+    def test_today_is_the_companys_today(self):
+        self.company.partner_id.tz = "Pacific/Auckland"
+        recurrence = self._recurrence(date_start="2026-02-01")
+        # 2026-01-31 20:00 UTC is already February 1st in Auckland.
+        with freeze_time("2026-01-31 20:00:00"):
+            self.env["invoice.recurrence"]._cron_generate_recurring_documents()
+        self.assertEqual(recurrence.move_ids.mapped("invoice_date"), [date(2026, 2, 1)])

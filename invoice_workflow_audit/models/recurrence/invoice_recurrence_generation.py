@@ -16,6 +16,13 @@ _logger = logging.getLogger(__name__)
 # recurrence": it is skipped for this run, never stopped.
 CONCURRENCY_ERRORS = (pg_errors.LockNotAvailable, pg_errors.SerializationFailure)
 
+# Documents one call of the scheduler generates at most (one transaction).
+MAX_PERIODS_PER_CALL = 200
+# Collisions with other work after which a recurrence waits for the next run,
+# counted per worker process and database across the runner's calls.
+MAX_COLLISIONS = 5
+COLLISIONS = {}
+
 
 class GenerationError(UserError):
     """A period could not be generated; the message is the cause shown to users."""
@@ -49,24 +56,72 @@ class InvoiceRecurrence(models.Model):
         return [("state", "=", "running"), ("date_next", "<=", date_ref)]
 
     @api.model
-    def _cron_generate_recurring_documents(self, batch_size=50):
+    def _company_today(self, company):
+        """Today where the company is (its address's time zone), not in the
+        scheduler user's UTC: a recurrence of the 1st is due on the company's 1st."""
+        tz = company.partner_id.tz or self.env.user.tz or "UTC"
+        return fields.Date.context_today(self.with_context(tz=tz))
+
+    @api.model
+    def _cron_generate_recurring_documents(self, batch_size=50, max_periods=MAX_PERIODS_PER_CALL):
         """Generate the due documents of a batch of recurrences and report
         progress to the cron.
 
         ``ir.cron._run_job`` commits after each call and calls again at once
-        while the progress reports recurrences remaining, so each batch is a
-        transaction of its own and nothing here commits.
+        while the progress reports work remaining, so each batch is a
+        transaction of its own and nothing here commits. One call generates at
+        most ``max_periods`` documents (a daily recurrence started years ago
+        is caught up over several calls, never in one transaction the worker's
+        time limit would kill). A batch that collided with another worker is
+        reported as remaining: the runner's next call, a fresh transaction,
+        redoes it; after repeated collisions the cron says so and leaves it
+        for its next run rather than spinning.
         """
-        today = fields.Date.context_today(self)
-        due = self.search(self._get_due_recurrences_domain(today), order="date_next, id")
-        batch = due[:batch_size]
-        batch._generate_batch(today)
-        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=len(due) - len(batch))
-        return len(batch)
+        todays = {
+            company: self._company_today(company) for company in self.env["res.company"].sudo().search([])
+        }
+        date_ref = max(todays.values(), default=fields.Date.context_today(self))
+        due = self.search(self._get_due_recurrences_domain(date_ref), order="date_next, id")
+        due = due.filtered(
+            lambda recurrence: recurrence.date_next <= todays.get(recurrence.company_id, date_ref)
+        )
+        waiting = due.filtered(
+            lambda recurrence: COLLISIONS.get((self.env.cr.dbname, recurrence.id), 0) < MAX_COLLISIONS
+        )
+        for recurrence in due - waiting:
+            _logger.warning(
+                "Recurrence %s collided %s times with other work: left for the next run.",
+                recurrence.name,
+                MAX_COLLISIONS,
+            )
+            COLLISIONS.pop((self.env.cr.dbname, recurrence.id), None)
+        batch = waiting[:batch_size]
+        generated, unfinished = self.browse(), self.browse()
+        for company, recurrences in groupby(batch, key=lambda recurrence: recurrence.company_id):
+            recurrences = self.browse(recurrence.id for recurrence in recurrences)
+            moves = recurrences._generate_batch(todays.get(company, date_ref), max_periods=max_periods)
+            generated |= moves.recurrence_id
+            max_periods -= len(moves)
+        for recurrence in batch:
+            key = (self.env.cr.dbname, recurrence.id)
+            if (
+                recurrence.state == "running"
+                and recurrence.date_next
+                and recurrence.date_next <= todays.get(recurrence.company_id, date_ref)
+            ):
+                unfinished |= recurrence  # capped, or collided: not done
+                if recurrence not in generated:
+                    COLLISIONS[key] = COLLISIONS.get(key, 0) + 1
+            else:
+                COLLISIONS.pop(key, None)
+        remaining = len(waiting) - len(batch) + len(unfinished)
+        self.env["ir.cron"]._notify_progress(done=len(batch) - len(unfinished), remaining=remaining)
+        return len(batch) - len(unfinished)
 
-    def _generate_batch(self, today):
+    def _generate_batch(self, today, max_periods=None):
         """Generate every period of these recurrences due up to ``today``, oldest
-        first; a single recurrence is a batch of one. Returns the documents.
+        first, ``max_periods`` at most; a single recurrence is a batch of one.
+        Returns the documents.
 
         The batch is generated together: one ``create`` and one posting for all
         its documents, one write of the recurrences, one chatter call per side.
@@ -81,8 +136,18 @@ class InvoiceRecurrence(models.Model):
             # one (a single one is skipped, the next run sees that work).
             if len(self) == 1:
                 return self.env["account.move"]
-            return self.env["account.move"].union(*(recurrence._generate_batch(today) for recurrence in self))
-        plan = [(recurrence, day) for recurrence in locked for day in recurrence._due_period_dates(today)]
+            moves = self.env["account.move"]
+            for recurrence in self:
+                left = None if max_periods is None else max_periods - len(moves)
+                moves |= recurrence._generate_batch(today, max_periods=left)
+            return moves
+        budget = max_periods
+        plan = []
+        for recurrence in locked:
+            days = recurrence._due_period_dates(today)
+            if budget is not None:
+                days = days[: max(budget - len(plan), 0)]
+            plan += [(recurrence, day) for day in days]
         moves = locked._generate_plan_safely(plan) if plan else self.env["account.move"]
         locked._end_if_finished()
         return moves
