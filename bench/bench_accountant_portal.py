@@ -11,16 +11,8 @@ Odoo's request log line. Target: archive pages < 300 ms at ``--large``.
     bench/bench_accountant_portal.py --small 500 --large 2000 --reps 10 --warmup 2
 """
 
-import json
-import os
 import re
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
-from http.cookiejar import CookieJar
 from urllib.parse import urlencode
 
 import harness
@@ -91,50 +83,8 @@ class Worker(harness.Worker):
             return dict(zip(("posted", "unpaid_unprocessed", "customer"), cr.fetchone(), strict=True))
 
 
-class Server:
-    """A real Odoo server on a free port, its log in a file."""
-
-    def __init__(self, db, root):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        self.db, self.base = db, f"http://127.0.0.1:{port}"
-        self.log_path = os.path.join(tempfile.gettempdir(), f"{db}.server.log")
-        self.log = open(self.log_path, "w")  # closed in stop()
-        command = [sys.executable, "-m", "odoo", "-d", db, f"--db-filter=^{db}$", f"--http-port={port}"]
-        command += [f"--addons-path={harness.db.addons_path(root)}", "--workers=0", "--max-cron-threads=0"]
-        self.process = subprocess.Popen(
-            [*command, "--log-level=info"], stdout=self.log, stderr=subprocess.STDOUT
-        )
-        for _second in range(120):
-            try:
-                urllib.request.urlopen(self.base + "/web/login", timeout=5).read()
-                return
-            except OSError:
-                time.sleep(1)
-        self.stop()
-        die(f"The Odoo server did not start; see {self.log_path}")
-
-    def session(self, login):
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-        payload = {"jsonrpc": "2.0", "params": {"db": self.db, "login": login, "password": login}}
-        url = self.base + "/web/session/authenticate"
-        request = urllib.request.Request(
-            url, json.dumps(payload).encode(), {"Content-Type": "application/json"}
-        )
-        if "error" in json.loads(opener.open(request).read()):
-            die(f"Login of {login} failed")
-        return opener
-
-    def lines(self):
-        self.log.flush()
-        with open(self.log_path) as log:
-            return log.readlines()
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(30)
-        self.log.close()
+class Server(harness.Server):
+    """The portal pages timed from Odoo's request log line."""
 
     def measure(self, pages, reps, warmup):
         """Per page: server ms, client ms and SQL queries of the measured GETs."""

@@ -83,7 +83,7 @@ class Worker(harness.Worker):
 
     def _generate_log(self, env, rows, user_count):
         """``rows`` log rows in one INSERT ... SELECT generate_series, dates in
-        the order of the ids (an append-only log), a placeholder hash;
+        the order of the ids (an append-only log), each awaiting its seal;
         deterministic (setseed). Returns the busiest user."""
         specs = [
             (f"iwa_bench_log_user_{i:02d}", f"IWA Bench Log User {i:02d}", INVOICING)
@@ -103,8 +103,9 @@ class Worker(harness.Worker):
             )
         cr.execute(
             """
+            WITH inserted AS (
             INSERT INTO invoice_activity_log (date, user_id, ip_address, company_id, action_type, res_model,
-                                              res_id, document_name, description, send_state, hash)
+                                              res_id, document_name, description, send_state)
             SELECT g.date, u.user_id, '192.0.2.' || (10 + u.user_id %% 200), %(company)s, a.action,
                    'account.move', g.res_id,
                    'INV/' || to_char(g.date, 'YYYY') || '/' || lpad((g.res_id %% 100000)::text, 5, '0'),
@@ -115,8 +116,7 @@ class Worker(harness.Worker):
                         WHEN 'document_sent' THEN 'Recipients: customer@example.com'
                         WHEN 'send_state_changed' THEN 'E-mail Sent' END,
                    CASE WHEN a.action IN ('document_sent', 'reminder_sent', 'send_state_changed')
-                        THEN 'sent' END,
-                   md5(g.k::text) || md5((g.k + 1)::text)
+                        THEN 'sent' END
               FROM (SELECT k, random() AS ra, random() AS ru, 1 + floor(random() * 100000)::int AS res_id,
                            (now() AT TIME ZONE 'UTC') - interval '730 days'
                                + (k - 1) * (interval '730 days' / %(rows)s)
@@ -124,7 +124,8 @@ class Worker(harness.Worker):
                       FROM generate_series(1, %(rows)s) AS k) g
               JOIN bench_actions a ON g.ra >= a.lo AND (g.ra < a.hi OR a.hi >= 0.999999999)
               JOIN bench_users u ON g.ru >= u.lo AND (g.ru < u.hi OR u.hi >= 0.999999999)
-             ORDER BY g.k
+             ORDER BY g.k RETURNING id, company_id)
+            INSERT INTO invoice_activity_log_pending (log_id, company_id) SELECT id, company_id FROM inserted
             """,
             {"company": env.company.id, "rows": rows},
         )

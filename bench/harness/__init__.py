@@ -13,4 +13,5 @@ from .report import (
     verdict,
 )
 from .run import Bench, alternate, rounds, what_if
+from .server import Server
 from .worker import Worker
