@@ -170,11 +170,20 @@ class AccountMove(models.Model):
                 user=self.env.user.name,
             ),
         )
-        message = move.message_post(
+        # From the company's address, else the server's default sender, else
+        # (nothing else configured) the accountant's own address.
+        email_from = (
+            company.partner_id.email_formatted
+            or self.env["ir.mail_server"].sudo()._get_default_from_address()
+            or self.env.user.email_formatted
+        )
+        # Not subscribed: a follower would read the invoice, and the message
+        # with its token, through Odoo's portal rules.
+        message = move.with_context(mail_create_nosubscribe=True).message_post(
             body=body,
             subject=env._("%(company)s: invoice %(document)s", company=company.name, document=move.name),
             author_id=company.partner_id.id,
-            email_from=company.partner_id.email_formatted or None,
+            email_from=email_from,
             partner_ids=customer.ids,
             message_type="comment",
             subtype_xmlid=SEND_SUBTYPE,
