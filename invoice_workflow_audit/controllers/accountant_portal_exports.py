@@ -73,15 +73,17 @@ class AccountantPortalExports:
                 if dates["date_to"].year != year:
                     dates = company.compute_fiscalyear_dates(date(year, 1, 1))
                 start, end = dates["date_from"], dates["date_to"]
-                label = env._("Fiscal year %(start)s – %(end)s", start=start, end=end)
+                label = env._("Fiscal year %(start)s to %(end)s", start=start, end=end)
             else:
                 start = fields.Date.to_date(kwargs.get("date_from"))
                 end = fields.Date.to_date(kwargs.get("date_to"))
                 if not start or not end:
                     raise ValueError
-                label = f"{start} – {end}"
+                label = f"{start} to {end}"
         except (TypeError, ValueError):
-            errors.append(env._("Choose a valid %(period)s.", period=self._accountant_period_labels()[period]))
+            errors.append(
+                env._("Choose a valid %(period)s.", period=self._accountant_period_labels()[period])
+            )
             return None
         if start > end:
             errors.append(env._("The period ends before it starts."))

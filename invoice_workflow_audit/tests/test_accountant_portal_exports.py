@@ -89,8 +89,12 @@ class TestAccountantExports(AccountantExportsCommon):
         self.assertNotIn("IWA DRAFT LINE", response.text)
         self.assertNotIn(self.foreign_partner.name, response.text)
         # The invoice's receivable line with its code, partner and matching number.
-        receivable = self.invoice_paid.line_ids.filtered(lambda line: line.account_id.account_type == "asset_receivable")
-        row = next(row for row in rows if row[1] == self.invoice_paid.name and row[3] == receivable.account_id.code)
+        receivable = self.invoice_paid.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        )
+        row = next(
+            row for row in rows if row[1] == self.invoice_paid.name and row[3] == receivable.account_id.code
+        )
         self.assertEqual(row[5], self.partner_a.display_name)
         self.assertEqual(float(row[7]), 1000.0)
         self.assertTrue(row[11], "the paid invoice's receivable is matched")
@@ -199,7 +203,9 @@ class TestAccountantExports(AccountantExportsCommon):
         response = self.url_open(other + f"/exports/{batch.id}/integrated", data={"csrf_token": token})
         self.assertEqual(response.status_code, 404)
         # An unknown format (FEC for a company that is not French).
-        self.assertEqual(self.url_open(self._url("/exports/download"), data=dict(data, file_format="fec")).status_code, 404)
+        self.assertEqual(
+            self.url_open(self._url("/exports/download"), data=dict(data, file_format="fec")).status_code, 404
+        )
         # The ORM gives portal users no batch at all.
         with mute_logger("odoo.http"), self.assertRaises(JsonRpcException):
             self._call_kw("invoice.accountant.batch", "search_read", [], ["checksum"])

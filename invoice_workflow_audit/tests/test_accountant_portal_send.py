@@ -11,7 +11,7 @@ SEND_MODULE = "odoo.addons.invoice_workflow_audit.models.accountant_portal.accou
 
 @tagged("post_install", "-at_install")
 class TestAccountantPortalSend(AccountantPortalCommon):
-    """"E-mail the customer": in the company's name, rate-limited, escaped."""
+    """ "E-mail the customer": in the company's name, rate-limited, escaped."""
 
     def setUp(self):
         super().setUp()

@@ -68,12 +68,16 @@ class TestAccountantExportsTour(WorkflowStatusCommon, AccountTestInvoicingHttpCo
         invoice = self.init_invoice(
             "out_invoice", partner=customer, invoice_date="2026-01-10", amounts=[1000], taxes=[], post=True
         )
-        self.start_tour(f"/my/accounting/{company.id}/out_invoice", "accountant_exports_tour", login=accountant.login)
+        self.start_tour(
+            f"/my/accounting/{company.id}/out_invoice", "accountant_exports_tour", login=accountant.login
+        )
 
         self.env.invalidate_all()
         batch = self.env["invoice.accountant.batch"].sudo().search([("company_id", "=", company.id)])
         self.assertEqual(len(batch), 1)
-        self.assertEqual((batch.file_format, batch.period_label, batch.user_id), ("csv", "2026-01", accountant))
+        self.assertEqual(
+            (batch.file_format, batch.period_label, batch.user_id), ("csv", "2026-01", accountant)
+        )
         self.assertEqual(batch.move_count, 1)
         self.assertEqual(batch.line_count, len(invoice.line_ids))
         self.assertEqual(len(batch.checksum), 64)

@@ -152,7 +152,8 @@ class InvoiceAccountantBatch(models.Model):
             rows = changes.get(batch.id, [])
             batch.changed_count = len(rows)
             batch.changed_summary = "\n".join(
-                f"{row['name']} ({fields.Date.to_string(row['date'])}): {labels[row['change']]}" for row in rows
+                f"{row['name']} ({fields.Date.to_string(row['date'])}): {labels[row['change']]}"
+                for row in rows
             )
 
     # ------------------------------------------------------------------

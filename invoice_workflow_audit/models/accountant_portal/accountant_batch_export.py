@@ -60,7 +60,8 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
     @api.model
     def _lines_where(self, company, date_from, date_to):
         return SQL(
-            "aml.company_id = %(company)s AND aml.parent_state = 'posted' AND aml.date BETWEEN %(start)s AND %(end)s",
+            """aml.company_id = %(company)s AND aml.parent_state = 'posted'
+               AND aml.date BETWEEN %(start)s AND %(end)s""",
             company=company.id,
             start=date_from,
             end=date_to,
@@ -219,7 +220,7 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
                 sheet.write_number(index, 10, row[10], amount)
                 sheet.write_string(index, 11, row[11])
             workbook.close()
-            file = open(path, "rb")  # noqa: SIM115 (closed by the response)
+            file = open(path, "rb")
         finally:
             # The open file stays readable until closed; nothing is left behind.
             os.unlink(path)
@@ -231,7 +232,9 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
         """Odoo's own FEC, from its wizard: official (posted entries only), as
         a test file so that the download never sets the fiscal year lock date
         (the wizard locks the books up to the end of the period otherwise)."""
-        Wizard = self.env[FEC_WIZARD].sudo().with_company(company).with_context(allowed_company_ids=company.ids)
+        Wizard = (
+            self.env[FEC_WIZARD].sudo().with_company(company).with_context(allowed_company_ids=company.ids)
+        )
         wizard = Wizard.create(
             {"date_from": date_from, "date_to": date_to, "export_type": "official", "test_file": True}
         )
@@ -251,4 +254,6 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
         )
         file = tempfile.TemporaryFile()
         file.write(result["file_content"])
-        return self._finish(file, result["file_name"], "text/csv;charset=utf-8", {"moves": moves, "lines": lines})
+        return self._finish(
+            file, result["file_name"], "text/csv;charset=utf-8", {"moves": moves, "lines": lines}
+        )
