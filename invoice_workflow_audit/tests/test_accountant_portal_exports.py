@@ -2,6 +2,7 @@
 import csv
 import hashlib
 import io
+from unittest.mock import patch
 
 import openpyxl
 
@@ -11,6 +12,8 @@ from odoo.tools import mute_logger
 
 from ..models.accountant_portal.accountant_batch_export import FEC_WIZARD
 from .test_accountant_portal import AccountantPortalCommon
+
+EXPORT_MODULE = "odoo.addons.invoice_workflow_audit.models.accountant_portal.accountant_batch_export"
 
 HEADER = [
     "Journal",
@@ -121,6 +124,27 @@ class TestAccountantExports(AccountantExportsCommon):
         page = self._get(self._url("/exports"))
         self.assertIn("o_accountant_batch", page)
         self.assertIn(batch.checksum, page)
+
+    def test_batches_of_items_cover_the_period_once(self):
+        """The keyset paging (5,000 items at a time in production) on 3 at a time:
+        every item once, in order, whatever the batch boundaries."""
+        whole = self._download("csv").content
+        with patch(f"{EXPORT_MODULE}.EXPORT_BATCH_SIZE", 3):
+            paged = self._download("csv").content
+        self.assertEqual(paged, whole)
+        first, second = self._batches()
+        self.assertEqual((first.checksum, first.line_count), (second.checksum, second.line_count))
+
+    def test_exports_page_in_french(self):
+        fr = self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(
+            ["portal", "invoice_workflow_audit"], [fr.code], overwrite=True
+        )
+        self.accountant.lang = "fr_FR"
+        self.authenticate(self.accountant.login, self.accountant.login)
+        page = self._get(self._url("/exports"))
+        self.assertIn("Télécharger", page)
+        self.assertIn("Aucun lot collecté", page)
 
     def test_xlsx_download(self):
         response = self._download("xlsx", period="quarter", year="2026", quarter="1")
