@@ -12,18 +12,20 @@ so that URLs reveal nothing.
 from werkzeug.exceptions import NotFound
 
 from odoo import http
+from odoo.exceptions import UserError
 from odoo.http import request
 from odoo.osv import expression
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
 from ..models.common import SETTLED_PAYMENT_STATES
+from .accountant_portal_exports import AccountantPortalExports
 from .accountant_portal_lists import AccountantPortalLists
 
 KINDS = ("out_invoice", "out_refund", "in_invoice", "in_refund")
 
 
-class AccountantPortal(AccountantPortalLists, CustomerPortal):
+class AccountantPortal(AccountantPortalExports, AccountantPortalLists, CustomerPortal):
     # ------------------------------------------------------------------
     # Access
     # ------------------------------------------------------------------
@@ -284,7 +286,12 @@ class AccountantPortal(AccountantPortalLists, CustomerPortal):
                 ),
             )
         else:
-            move.with_env(request.env)._accountant_send_to_customer()
+            try:
+                move.with_env(request.env)._accountant_send_to_customer()
+            except UserError as error:
+                # Beyond the send limits: nothing sent, and said why.
+                self._accountant_notify("danger", error.args[0])
+                return request.redirect(back)
             self._accountant_notify(
                 "success",
                 request.env._(

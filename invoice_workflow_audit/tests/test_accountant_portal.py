@@ -434,42 +434,6 @@ class TestAccountantPortalPages(AccountantPortalCommon):
         notes = self.invoice_open.message_ids.mapped("body")
         self.assertTrue(any("Marked as processed by the accountant" in body for body in notes))
 
-    def test_email_the_customer_with_the_pdf_link(self):
-        token = self._csrf(self._url("/out_invoice"))
-        url = self._url(f"/document/{self.invoice_paid.id}/send")
-        response = self.url_open(url, data={"csrf_token": token})
-        self.assertEqual(response.status_code, 200)
-        self.assertIn("was e-mailed to", response.text)
-        self.env.invalidate_all()
-        message = self.invoice_paid.message_ids.filtered(lambda m: m.partner_ids == self.partner_a)[:1]
-        self.assertTrue(message)
-        self.assertIn(
-            f"/my/invoices/{self.invoice_paid.id}?access_token={self.invoice_paid.access_token}", message.body
-        )
-        self.assertIn("report_type=pdf", message.body)
-        self.assertEqual(message.author_id, self.accountant.partner_id)
-        row = self._log_rows(res_id=self.invoice_paid.id, action_type="portal_document_sent")
-        self.assertEqual(len(row), 1)
-        self.assertEqual(row.send_state, "pending")
-        self.assertEqual(row.mail_message_id, message)
-        self.assertNotIn(self.invoice_paid.access_token, row.description)
-        # Delivery moves the send status of the row.
-        self.env["mail.mail"].sudo().search([("mail_message_id", "=", message.id)]).send()
-        self._flush_tracking()
-        self.assertEqual(
-            self._log_rows(res_id=self.invoice_paid.id, action_type="portal_document_sent").send_state, "sent"
-        )
-
-        # No e-mail address: nothing sent, and said so.
-        response = self.url_open(
-            self._url(f"/document/{self.invoice_open.id}/send"), data={"csrf_token": token}
-        )
-        self.assertIn("has no e-mail address", response.text)
-        self.assertFalse(self._log_rows(res_id=self.invoice_open.id, action_type="portal_document_sent"))
-        # Only customer invoices.
-        response = self.url_open(self._url(f"/document/{self.bill.id}/send"), data={"csrf_token": token})
-        self.assertEqual(response.status_code, 404)
-
     def test_financial_lists_the_bank_lines_of_the_company(self):
         page = self._get(self._url("/financial"))
         self.assertIn("IWA BANK LINE OURS", page)

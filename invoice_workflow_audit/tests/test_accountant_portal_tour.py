@@ -55,3 +55,31 @@ class TestAccountantPortalTour(WorkflowStatusCommon, AccountTestInvoicingHttpCom
         self.assertFalse(self._log_rows(action_type="accountant_processed_cleared"))
         notes = self._messages(owed).filtered(lambda m: "Marked as processed by the accountant" in m.body)
         self.assertEqual(notes.author_id, accountant.partner_id)
+
+
+@tagged("post_install", "-at_install")
+class TestAccountantExportsTour(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
+    def test_accountant_collects_a_batch(self):
+        self._enable_activity_log()
+        company = self.company_data["company"]
+        accountant = new_test_user(self.env, login="iwa_tour_exporter", groups="base.group_portal")
+        company.accountant_user_ids = [Command.link(accountant.id)]
+        customer = self.env["res.partner"].create({"name": "Tour Export Customer"})
+        invoice = self.init_invoice(
+            "out_invoice", partner=customer, invoice_date="2026-01-10", amounts=[1000], taxes=[], post=True
+        )
+        self.start_tour(
+            f"/my/accounting/{company.id}/out_invoice", "accountant_exports_tour", login=accountant.login
+        )
+
+        self.env.invalidate_all()
+        batch = self.env["invoice.accountant.batch"].sudo().search([("company_id", "=", company.id)])
+        self.assertEqual(len(batch), 1)
+        self.assertEqual(
+            (batch.file_format, batch.period_label, batch.user_id), ("csv", "2026-01", accountant)
+        )
+        self.assertEqual(batch.move_count, 1)
+        self.assertEqual(batch.line_count, len(invoice.line_ids))
+        self.assertEqual(len(batch.checksum), 64)
+        rows = self._log_rows(batch.sudo(), action_type="entries_exported")
+        self.assertEqual(rows.user_id, accountant)

@@ -5,6 +5,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
+from ..models.common import INTERNAL_CALL, PROTECTED_WRITE_KEY
 from .common import WorkflowStatusCommon
 
 MODULE = "invoice_workflow_audit"
@@ -17,11 +18,13 @@ PENDING = "invoice.activity.log.pending"
 SEAL = "invoice.activity.log.seal"
 VERIFY = "invoice.activity.log.verify"
 RECURRENCE = "invoice.recurrence"
+BATCH = "invoice.accountant.batch"
+DELETED = "invoice.accountant.deleted.entry"
 
 # Every model the addon defines has its line in the matrix. Abstract models
 # have no table and no records: they are listed here instead.
-MODELS = (STATUS, STATUS_CHANGE, LOG, LINK, PENDING, SEAL, VERIFY, RECURRENCE)
-ABSTRACT_MODELS = {"invoice.activity.log.mixin", "invoice.activity.log.immutable"}
+MODELS = (STATUS, STATUS_CHANGE, LOG, LINK, PENDING, SEAL, VERIFY, RECURRENCE, BATCH, DELETED)
+ABSTRACT_MODELS = {"invoice.activity.log.mixin", "invoice.activity.log.immutable", "invoice.accountant.batch.export"}
 
 # The groups the product speaks of, one test user each (setUpClass).
 GROUPS = (
@@ -50,6 +53,9 @@ OPERATIONS = ("read", "create", "write", "unlink")
 #   changes or deletes them.
 # - Verify Integrity: the account owner only.
 # - Recurrences: invoicing users manage them, read-only accounting users read them.
+# - Entry batches and the record of deleted entries: accounting managers read
+#   them; portal accountants never through the ORM (the portal reads their
+#   company's batches as superuser); nobody creates, changes or deletes them.
 EXPECTED = {
     (STATUS, "invoice_user"): "r---",
     (STATUS, "account_manager"): "r---",
@@ -115,6 +121,22 @@ EXPECTED = {
     (RECURRENCE, "portal_accountant"): "----",
     (RECURRENCE, "portal_customer"): "----",
     (RECURRENCE, "public"): "----",
+    (BATCH, "invoice_user"): "----",
+    (BATCH, "account_manager"): "r---",
+    (BATCH, "readonly"): "----",
+    (BATCH, "status_manager"): "----",
+    (BATCH, "account_owner"): "----",
+    (BATCH, "portal_accountant"): "----",
+    (BATCH, "portal_customer"): "----",
+    (BATCH, "public"): "----",
+    (DELETED, "invoice_user"): "----",
+    (DELETED, "account_manager"): "r---",
+    (DELETED, "readonly"): "----",
+    (DELETED, "status_manager"): "----",
+    (DELETED, "account_owner"): "----",
+    (DELETED, "portal_accountant"): "----",
+    (DELETED, "portal_customer"): "----",
+    (DELETED, "public"): "----",
 }
 
 # Append-only for real: these operations raise AccessError with superuser
@@ -126,6 +148,8 @@ REFUSED_TO_SUPERUSER = {
     LINK: ("create", "write", "unlink"),
     PENDING: ("create", "write", "unlink"),
     SEAL: ("create", "write", "unlink"),
+    BATCH: ("create", "write", "unlink"),
+    DELETED: ("create", "write", "unlink"),
 }
 
 # The field read by the read attempt.
@@ -138,6 +162,8 @@ READ_FIELDS = {
     SEAL: "head_hash",
     VERIFY: "seal_text",
     RECURRENCE: "interval_number",
+    BATCH: "checksum",
+    DELETED: "name",
 }
 
 
@@ -213,6 +239,11 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             SEAL: seal,
             VERIFY: cls.env[VERIFY].create(cls._create_values(VERIFY)),
             RECURRENCE: cls.env[RECURRENCE].create({"template_move_id": cls.invoice.id}),
+            BATCH: cls.env[BATCH]._internal().create(cls._create_values(BATCH)),
+            DELETED: cls.env[DELETED]
+            .sudo()
+            .with_context(**{PROTECTED_WRITE_KEY: INTERNAL_CALL})
+            .create(cls._create_values(DELETED)),
         }
         cls._commit_work()
 
@@ -240,6 +271,16 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             SEAL: {"company_id": cls.company.id, "position": 10**6, "head_hash": "0" * 64},
             VERIFY: {"company_id": cls.company.id},
             RECURRENCE: {"template_move_id": cls.recurrence_base.id, "interval_number": 2},
+            BATCH: {
+                "company_id": cls.company.id,
+                "date_from": "2026-01-01",
+                "date_to": "2026-01-31",
+                "period_label": "2026-01",
+                "file_format": "csv",
+                "date": "2026-02-01 10:00:00",
+                "checksum": "1" * 64,
+            },
+            DELETED: {"company_id": cls.company.id, "move_id": 10**6, "name": "Matrix/0001"},
         }[model]
 
     def _write_values(self, model):
@@ -252,6 +293,8 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             SEAL: {"head_hash": "0" * 64},
             VERIFY: {"seal_text": "Written by the matrix"},
             RECURRENCE: {"interval_number": 3},
+            BATCH: {"checksum": "0" * 64},
+            DELETED: {"name": "Rewritten"},
         }[model]
 
     # ------------------------------------------------------------------

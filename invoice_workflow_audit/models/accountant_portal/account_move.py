@@ -1,10 +1,18 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import timedelta
+
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..common import ACCOUNTANT_PROCESSED_KEY, INTERNAL_CALL, is_internal_call
+from ..common import ACCOUNTANT_PROCESSED_KEY, INTERNAL_CALL, PROTECTED_WRITE_KEY, is_internal_call
+
+# "E-mail the customer": at most so many e-mails in so many minutes, per
+# document (any accountant) and per accountant (any document).
+SEND_LIMIT_PER_DOCUMENT = (1, 10)
+SEND_LIMIT_PER_ACCOUNTANT = (20, 60)
+SEND_SUBTYPE = "invoice_workflow_audit.mt_accountant_portal_sent"
 
 
 class AccountMove(models.Model):
@@ -29,6 +37,27 @@ class AccountMove(models.Model):
     def write(self, vals):
         self._check_accountant_processed_written([vals])
         return super().write(vals)
+
+    def unlink(self):
+        # Entry batches flag the entries deleted after they were collected:
+        # record the deletion of every entry that had been posted.
+        posted_before = self.filtered("posted_before")
+        if posted_before:
+            self.env["invoice.accountant.deleted.entry"].sudo().with_context(
+                **{PROTECTED_WRITE_KEY: INTERNAL_CALL}
+            ).create(
+                [
+                    {
+                        "company_id": move.company_id.id,
+                        "move_id": move.id,
+                        "name": move.name,
+                        "date": move.date,
+                        "journal_id": move.journal_id.id,
+                    }
+                    for move in posted_before.sudo()
+                ]
+            )
+        return super().unlink()
 
     def _check_accountant_processed_written(self, vals_list):
         # Create, write and load (imports) alike: the portal path only.
@@ -67,16 +96,68 @@ class AccountMove(models.Model):
         )
         return changed
 
+    def _accountant_check_send_limits(self):
+        """Refuse (UserError) an e-mail beyond the limits: one per document in
+        ten minutes, twenty per accountant in an hour. Counted from the
+        messages the portal posted (their own subtype, their real author in
+        ``create_uid``), in the database: every worker sees the same count."""
+        self.ensure_one()
+        Message = self.env["mail.message"].sudo()
+        subtype = self.env.ref(SEND_SUBTYPE)
+        now = fields.Datetime.now()
+        count, minutes = SEND_LIMIT_PER_DOCUMENT
+        sent = Message.search_count(
+            [
+                ("model", "=", self._name),
+                ("res_id", "=", self.id),
+                ("subtype_id", "=", subtype.id),
+                ("create_date", ">=", now - timedelta(minutes=minutes)),
+            ]
+        )
+        if sent >= count:
+            raise UserError(
+                self.env._(
+                    "%(document)s was e-mailed to the customer less than %(minutes)s minutes ago: "
+                    "it was not sent again.",
+                    document=self.sudo().name,
+                    minutes=minutes,
+                )
+            )
+        count, minutes = SEND_LIMIT_PER_ACCOUNTANT
+        sent = Message.search_count(
+            [
+                ("create_uid", "=", self.env.uid),
+                ("subtype_id", "=", subtype.id),
+                ("create_date", ">=", now - timedelta(minutes=minutes)),
+            ]
+        )
+        if sent >= count:
+            raise UserError(
+                self.env._(
+                    "You e-mailed %(count)s documents in the last %(minutes)s minutes, the most allowed: "
+                    "%(document)s was not sent, try again later.",
+                    count=count,
+                    minutes=minutes,
+                    document=self.sudo().name,
+                )
+            )
+
     def _accountant_send_to_customer(self):
         """E-mail the customer a link to the PDF of this invoice, through Odoo's
         portal access link (with its token), and log it with its send status.
 
         Called by the accountant portal once it checked the accountant's access
-        to the invoice. The message is written in the customer's language.
+        to the invoice. The message is posted in the company's name (its
+        partner is the author, the accountant is named in the text): the
+        accountant cannot read back the link's token from a message of their
+        own. The message is written in the customer's language; the names in
+        it are escaped (Markup). Raises UserError beyond the send limits.
         """
         self.ensure_one()
+        self._accountant_check_send_limits()
         move = self.sudo()
         customer = move.partner_id
+        company = move.company_id
         url = move.get_base_url() + move.get_portal_url(report_type="pdf", download=True)
         env = self.with_context(lang=customer.lang or self.env.lang).env
         body = Markup("<p>%s</p><p><a href='%s'>%s</a></p><p>%s</p>") % (
@@ -85,18 +166,27 @@ class AccountMove(models.Model):
             env._("Download %(document)s (PDF)", document=move.name),
             env._(
                 "Sent on behalf of %(company)s by %(user)s.",
-                company=move.company_id.name,
+                company=company.name,
                 user=self.env.user.name,
             ),
         )
-        message = move.message_post(
+        # From the company's address, else the server's default sender, else
+        # (nothing else configured) the accountant's own address.
+        email_from = (
+            company.partner_id.email_formatted
+            or self.env["ir.mail_server"].sudo()._get_default_from_address()
+            or self.env.user.email_formatted
+        )
+        # Not subscribed: a follower would read the invoice, and the message
+        # with its token, through Odoo's portal rules.
+        message = move.with_context(mail_create_nosubscribe=True).message_post(
             body=body,
-            subject=env._(
-                "%(company)s: invoice %(document)s", company=move.company_id.name, document=move.name
-            ),
+            subject=env._("%(company)s: invoice %(document)s", company=company.name, document=move.name),
+            author_id=company.partner_id.id,
+            email_from=email_from,
             partner_ids=customer.ids,
             message_type="comment",
-            subtype_xmlid="mail.mt_comment",
+            subtype_xmlid=SEND_SUBTYPE,
             email_layout_xmlid="mail.mail_notification_light",
         )
         self.env["invoice.activity.log"]._log_action(

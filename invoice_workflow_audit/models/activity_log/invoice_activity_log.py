@@ -104,6 +104,7 @@ class InvoiceActivityLog(models.Model):
             ("accountant_processed_cleared", "Processed mark cleared by the accountant"),
             ("books_stamped", "Books stamped up to date"),
             ("portal_document_sent", "Document e-mailed from the accountant portal"),
+            ("entries_exported", "Entries exported"),
         ],
         string="Action",
         required=True,

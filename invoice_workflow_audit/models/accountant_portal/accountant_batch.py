@@ -1,0 +1,210 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Entry batches: each download of a period's posted journal entries by the
+accountant, with what changed in that period since it was collected."""
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+
+from ..common import INTERNAL_CALL, PROTECTED_WRITE_KEY, check_protected_fields, is_internal_call
+
+BATCH_FORMATS = [("fec", "FEC"), ("csv", "CSV"), ("xlsx", "XLSX")]
+BATCH_STATES = [("collected", "Collected"), ("integrated", "Integrated")]
+# Every stored field is kept by the addon's own path: nobody writes them.
+BATCH_PROTECTED_FIELDS = (
+    "company_id",
+    "date_from",
+    "date_to",
+    "period_label",
+    "file_format",
+    "file_name",
+    "move_count",
+    "line_count",
+    "user_id",
+    "date",
+    "checksum",
+    "state",
+    "integrated_date",
+    "integrated_user_id",
+)
+
+
+class InvoiceAccountantBatch(models.Model):
+    """One download of a period's posted journal entries (FEC, CSV or XLSX).
+
+    Created by the accountant portal only (``_accountant_collect``), never
+    written afterwards except by ``_accountant_mark_integrated``. Accounting
+    managers read the batches in the back office; portal users never read
+    them through the ORM (the portal reads them as superuser, by company).
+    """
+
+    _name = "invoice.accountant.batch"
+    _description = "Accountant Entry Batch"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    date_from = fields.Date(string="From", required=True, readonly=True)
+    date_to = fields.Date(string="To", required=True, readonly=True)
+    period_label = fields.Char(string="Period", required=True, readonly=True)
+    file_format = fields.Selection(BATCH_FORMATS, string="Format", required=True, readonly=True)
+    file_name = fields.Char(readonly=True)
+    move_count = fields.Integer(string="Entries", readonly=True)
+    line_count = fields.Integer(string="Journal Items", readonly=True)
+    user_id = fields.Many2one("res.users", string="Collected By", readonly=True, ondelete="restrict")
+    # The transaction time of the download: what "changed since" compares to.
+    date = fields.Datetime(string="Collected On", required=True, readonly=True, index=True)
+    checksum = fields.Char(
+        string="Checksum (SHA-256)", readonly=True, help="SHA-256 of the downloaded file, in hexadecimal."
+    )
+    state = fields.Selection(BATCH_STATES, required=True, readonly=True, default="collected")
+    integrated_date = fields.Datetime(string="Integrated On", readonly=True)
+    integrated_user_id = fields.Many2one("res.users", string="Integrated By", readonly=True)
+    changed_count = fields.Integer(
+        string="Changed Since Collected",
+        compute="_compute_changed",
+        help="Entries of the period posted, modified, reset, cancelled or deleted after the download.",
+    )
+    changed_summary = fields.Text(string="Changed Entries", compute="_compute_changed")
+
+    # ------------------------------------------------------------------
+    # Nobody writes a batch: the portal path creates it, the accountant's
+    # "integrated" mark is the only change.
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        check_protected_fields(self, vals_list, BATCH_PROTECTED_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        check_protected_fields(self, [vals], BATCH_PROTECTED_FIELDS)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        if not is_internal_call(self.env, PROTECTED_WRITE_KEY):
+            raise AccessError(self.env._("Entry batches are a record of downloads: they cannot be deleted."))
+
+    def _internal(self):
+        return self.sudo().with_context(**{PROTECTED_WRITE_KEY: INTERNAL_CALL})
+
+    # ------------------------------------------------------------------
+    # Changed since collected
+    # ------------------------------------------------------------------
+
+    def _changed_entries(self):
+        """What changed in the period of each batch after it was collected.
+
+        Set-based, one query per batch: the company's journal entries dated
+        in the period whose ``write_date`` is at or after the batch's time and
+        that are or were posted (``posted_before`` keeps a reset or cancelled
+        entry), plus the posted-before entries deleted since
+        (``invoice.accountant.deleted.entry``, written by account.move's
+        unlink). Any write on such an entry counts, even one without
+        accounting effect: the flag says "may have changed, check it".
+
+        :return: {batch id: [{"name", "date", "change"}]}
+        """
+        result = {}
+        for batch in self:
+            if not batch.id or not batch.date:
+                result[batch.id] = []
+                continue
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT name, date, state AS change, id FROM account_move
+                     WHERE company_id = %(company)s AND date BETWEEN %(date_from)s AND %(date_to)s
+                       AND write_date >= %(since)s AND (state = 'posted' OR posted_before)
+                    UNION ALL
+                    SELECT name, date, 'deleted', move_id FROM invoice_accountant_deleted_entry
+                     WHERE company_id = %(company)s AND date BETWEEN %(date_from)s AND %(date_to)s
+                       AND create_date >= %(since)s
+                    ORDER BY 2, 1, 4
+                    """,
+                    company=batch.company_id.id,
+                    date_from=batch.date_from,
+                    date_to=batch.date_to,
+                    since=batch.date,
+                )
+            )
+            result[batch.id] = [
+                {"name": name, "date": date, "change": change}
+                for name, date, change, _id in self.env.cr.fetchall()
+            ]
+        return result
+
+    def _change_labels(self):
+        return {
+            "posted": self.env._("posted or modified"),
+            "draft": self.env._("reset to draft"),
+            "cancel": self.env._("cancelled"),
+            "deleted": self.env._("deleted"),
+        }
+
+    @api.depends("date", "date_from", "date_to", "company_id")
+    def _compute_changed(self):
+        self.env["account.move"].flush_model(["write_date", "state", "posted_before", "date"])
+        changes = self._changed_entries()
+        labels = self._change_labels()
+        for batch in self:
+            rows = changes.get(batch.id, [])
+            batch.changed_count = len(rows)
+            batch.changed_summary = "\n".join(
+                f"{row['name']} ({fields.Date.to_string(row['date'])}): {labels[row['change']]}"
+                for row in rows
+            )
+
+    # ------------------------------------------------------------------
+    # The portal path
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _accountant_collect(self, company, date_from, date_to, period_label, file_format):
+        """Write the file of the posted entries of ``company`` in the period,
+        record the batch and log the download.
+
+        Called by the accountant portal once it checked the accountant's
+        access to ``company``. :return: ``(batch, export)`` where ``export``
+        is an ``AccountantExport`` (its file open for reading).
+        """
+        exporter = self.env["invoice.accountant.batch.export"]
+        export = exporter._export(company, date_from, date_to, file_format)
+        batch = self._internal().create(
+            {
+                "company_id": company.id,
+                "date_from": date_from,
+                "date_to": date_to,
+                "period_label": period_label,
+                "file_format": file_format,
+                "file_name": export.file_name,
+                "move_count": export.move_count,
+                "line_count": export.line_count,
+                "user_id": self.env.uid,
+                "date": self.env.cr.now(),
+                "checksum": export.checksum,
+            }
+        )
+        self.env["invoice.activity.log"]._log_action(
+            batch.sudo(),
+            "entries_exported",
+            self.env._(
+                "%(period)s: %(entries)s entries (%(items)s journal items) downloaded as %(format)s, "
+                "SHA-256 %(checksum)s",
+                period=period_label,
+                entries=export.move_count,
+                items=export.line_count,
+                format=dict(BATCH_FORMATS)[file_format],
+                checksum=export.checksum,
+            ),
+        )
+        return batch, export
+
+    def _accountant_mark_integrated(self):
+        """The accountant states the batch is entered in their books."""
+        todo = self.filtered(lambda batch: batch.state == "collected")
+        todo._internal().write(
+            {"state": "integrated", "integrated_date": self.env.cr.now(), "integrated_user_id": self.env.uid}
+        )
+        return todo

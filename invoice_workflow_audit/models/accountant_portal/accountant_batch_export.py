@@ -1,0 +1,259 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The files of the entry batches: FEC through Odoo's French localisation,
+CSV and XLSX for every company, written in batches of journal items to a
+temporary file so that a period of any size never sits in memory."""
+
+import csv
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+
+import xlsxwriter
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+# Odoo's FEC wizard (l10n_fr_account); the addon does not depend on it.
+FEC_WIZARD = "l10n_fr.fec.export.wizard"
+# Journal items read (and written out) at a time.
+EXPORT_BATCH_SIZE = 5000
+HASH_CHUNK = 1024 * 1024
+
+
+@dataclass
+class AccountantExport:
+    """A written export: its file (open for reading, deleted once closed),
+    name, MIME type, size, SHA-256 and counts."""
+
+    file: object
+    file_name: str
+    mimetype: str
+    size: int
+    checksum: str
+    move_count: int
+    line_count: int
+
+
+class InvoiceAccountantBatchExport(models.AbstractModel):
+    _name = "invoice.accountant.batch.export"
+    _description = "Accountant Entry Batch Files"
+
+    # ------------------------------------------------------------------
+    # What is exported: the company's posted journal items of the period
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _fec_available(self, company):
+        """FEC is offered where Odoo's French localisation is installed and the
+        company is French: a check of the registry, not a dependency."""
+        return FEC_WIZARD in self.env and company.account_fiscal_country_id.code == "FR"
+
+    @api.model
+    def _formats(self, company):
+        formats = ["csv", "xlsx"]
+        if self._fec_available(company):
+            formats.insert(0, "fec")
+        return formats
+
+    @api.model
+    def _lines_where(self, company, date_from, date_to):
+        return SQL(
+            """aml.company_id = %(company)s AND aml.parent_state = 'posted'
+               AND aml.date BETWEEN %(start)s AND %(end)s""",
+            company=company.id,
+            start=date_from,
+            end=date_to,
+        )
+
+    @api.model
+    def _line_ids_batches(self, company, date_from, date_to):
+        """The ids of the journal items of the period, ``EXPORT_BATCH_SIZE`` at a
+        time, by date, entry and id (keyset: each batch starts after the last
+        row of the previous one, whatever the size of the period)."""
+        after = SQL("TRUE")
+        where = self._lines_where(company, date_from, date_to)
+        while True:
+            self.env.cr.execute(
+                SQL(
+                    """SELECT aml.id, aml.date, aml.move_id FROM account_move_line aml
+                        WHERE %(where)s AND %(after)s
+                        ORDER BY aml.date, aml.move_id, aml.id LIMIT %(limit)s""",
+                    where=where,
+                    after=after,
+                    limit=EXPORT_BATCH_SIZE,
+                )
+            )
+            rows = self.env.cr.fetchall()
+            if not rows:
+                return
+            yield [row[0] for row in rows]
+            last_id, last_date, last_move = rows[-1]
+            after = SQL("(aml.date, aml.move_id, aml.id) > (%s, %s, %s)", last_date, last_move, last_id)
+
+    @api.model
+    def _columns(self):
+        env = self.env
+        return [
+            env._("Journal"),
+            env._("Entry"),
+            env._("Date"),
+            env._("Account Code"),
+            env._("Account"),
+            env._("Partner"),
+            env._("Label"),
+            env._("Debit"),
+            env._("Credit"),
+            env._("Currency"),
+            env._("Amount in Currency"),
+            env._("Matching Number"),
+        ]
+
+    @api.model
+    def _rows(self, company, date_from, date_to, counts):
+        """One row per journal item, read a batch at a time; ``counts`` gets
+        the numbers of entries and items on the way."""
+        MoveLine = self.env["account.move.line"].sudo().with_company(company)
+        fnames = [
+            "journal_id",
+            "move_id",
+            "move_name",
+            "date",
+            "account_id",
+            "partner_id",
+            "name",
+            "debit",
+            "credit",
+            "currency_id",
+            "amount_currency",
+            "matching_number",
+        ]
+        last_move = None
+        for ids in self._line_ids_batches(company, date_from, date_to):
+            lines = MoveLine.browse(ids)
+            lines.fetch(fnames)
+            for line in lines:
+                if line.move_id.id != last_move:
+                    counts["moves"] += 1
+                    last_move = line.move_id.id
+                counts["lines"] += 1
+                yield [
+                    line.journal_id.code,
+                    line.move_name,
+                    line.date,
+                    line.account_id.code,
+                    line.account_id.name,
+                    line.partner_id.display_name or "",
+                    line.name or "",
+                    line.debit,
+                    line.credit,
+                    line.currency_id.name,
+                    line.amount_currency,
+                    line.matching_number or "",
+                ]
+            # Nothing of a batch stays in memory once written.
+            self.env.invalidate_all()
+
+    # ------------------------------------------------------------------
+    # Writing the files
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _export(self, company, date_from, date_to, file_format):
+        base_name = f"{company.name}-{fields.Date.to_string(date_from)}-{fields.Date.to_string(date_to)}"
+        base_name = "".join(char if char.isalnum() or char in "-_" else "_" for char in base_name)
+        if file_format == "fec":
+            return self._export_fec(company, date_from, date_to)
+        if file_format == "xlsx":
+            return self._export_xlsx(company, date_from, date_to, base_name)
+        return self._export_csv(company, date_from, date_to, base_name)
+
+    @api.model
+    def _finish(self, file, file_name, mimetype, counts):
+        """Hash the written ``file`` by chunks and rewind it for the download."""
+        digest = hashlib.sha256()
+        file.seek(0)
+        for chunk in iter(lambda: file.read(HASH_CHUNK), b""):
+            digest.update(chunk)
+        size = file.tell()
+        file.seek(0)
+        return AccountantExport(
+            file, file_name, mimetype, size, digest.hexdigest(), counts["moves"], counts["lines"]
+        )
+
+    @api.model
+    def _export_csv(self, company, date_from, date_to, base_name):
+        counts = {"moves": 0, "lines": 0}
+        file = tempfile.TemporaryFile()
+        # Excel opens UTF-8 with its BOM; rows are written as they are read.
+        text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="", write_through=True)
+        writer = csv.writer(text)
+        writer.writerow(self._columns())
+        for row in self._rows(company, date_from, date_to, counts):
+            row[2] = fields.Date.to_string(row[2])
+            writer.writerow(row)
+        text.flush()
+        text.detach()
+        return self._finish(file, f"{base_name}.csv", "text/csv;charset=utf-8", counts)
+
+    @api.model
+    def _export_xlsx(self, company, date_from, date_to, base_name):
+        counts = {"moves": 0, "lines": 0}
+        handle, path = tempfile.mkstemp(suffix=".xlsx")
+        os.close(handle)
+        try:
+            # constant_memory: each row goes to disk as soon as the next starts.
+            workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": tempfile.gettempdir()})
+            sheet = workbook.add_worksheet(self.env._("Journal Items"))
+            bold = workbook.add_format({"bold": True})
+            date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+            amount = workbook.add_format({"num_format": "#,##0.00"})
+            sheet.write_row(0, 0, self._columns(), bold)
+            for index, row in enumerate(self._rows(company, date_from, date_to, counts), start=1):
+                sheet.write_row(index, 0, row[:2])
+                sheet.write_datetime(index, 2, fields.Datetime.to_datetime(row[2]), date_format)
+                sheet.write_row(index, 3, row[3:7])
+                sheet.write_number(index, 7, row[7], amount)
+                sheet.write_number(index, 8, row[8], amount)
+                sheet.write_string(index, 9, row[9] or "")
+                sheet.write_number(index, 10, row[10], amount)
+                sheet.write_string(index, 11, row[11])
+            workbook.close()
+            file = open(path, "rb")
+        finally:
+            # The open file stays readable until closed; nothing is left behind.
+            os.unlink(path)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return self._finish(file, f"{base_name}.xlsx", mimetype, counts)
+
+    @api.model
+    def _export_fec(self, company, date_from, date_to):
+        """Odoo's own FEC, from its wizard: official (posted entries only), as
+        a test file so that the download never sets the fiscal year lock date
+        (the wizard locks the books up to the end of the period otherwise)."""
+        Wizard = (
+            self.env[FEC_WIZARD].sudo().with_company(company).with_context(allowed_company_ids=company.ids)
+        )
+        wizard = Wizard.create(
+            {"date_from": date_from, "date_to": date_to, "export_type": "official", "test_file": True}
+        )
+        result = wizard.generate_fec()
+        [[moves, lines]] = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("company_id", "=", company.id),
+                    ("parent_state", "=", "posted"),
+                    ("date", ">=", date_from),
+                    ("date", "<=", date_to),
+                ],
+                aggregates=["move_id:count_distinct", "__count"],
+            )
+        )
+        file = tempfile.TemporaryFile()
+        file.write(result["file_content"])
+        return self._finish(
+            file, result["file_name"], "text/csv;charset=utf-8", {"moves": moves, "lines": lines}
+        )
