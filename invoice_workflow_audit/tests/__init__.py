@@ -17,3 +17,4 @@ from . import test_accountant_portal_tour
 from . import test_accountant_portal_history
 from . import test_accountant_portal_queries
 from . import test_security_matrix
+from . import test_user_profiles
