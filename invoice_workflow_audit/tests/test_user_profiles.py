@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from lxml import etree
+
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import JsonRpcException, new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
@@ -10,6 +12,8 @@ from .common import WorkflowStatusCommon
 PROFILE = "invoice_workflow_audit.group_profile_%s"
 CUSTOMER_TYPES = ("out_invoice", "out_refund")
 VENDOR_TYPES = ("in_invoice", "in_refund")
+# The fields of a form the web client reads (not those of its sub-views).
+TOP_LEVEL_FIELDS = "//field[not(ancestor::field)]"
 
 
 class UserProfilesCommon(WorkflowStatusCommon):
@@ -96,9 +100,11 @@ class TestUserProfiles(UserProfilesCommon):
             with self.subTest(profile=profile):
                 Move = self.env["account.move"].with_user(user)
                 self.assertEqual(Move.search([("id", "in", everything.ids)]), visible)
-                # The whole document reads (what the form shows), lines included.
+                # The form opens as the web client reads it, lines included.
+                arch = Move.get_views([(False, "form")])["views"]["form"]["arch"]
+                form = {node.get("name") for node in etree.fromstring(arch).xpath(TOP_LEVEL_FIELDS)}
                 for move in visible:
-                    move.with_user(user).read()
+                    move.with_user(user).web_read({fname: {} for fname in form})
                     move.line_ids.with_user(user).read(["balance", "account_id"])
                 for move in everything - visible:
                     with self.assertRaises(AccessError):
@@ -152,8 +158,9 @@ class TestUserProfiles(UserProfilesCommon):
                     with self.assertRaises(AccessError):
                         draft.with_user(user).sudo()._post(soft=False)
                     self.assertEqual(draft.state, "draft")
-                    # Nor through the statuses: In progress posts.
-                    with self.assertRaises(AccessError):
+                    # Nor through the statuses: In progress posts (the refusal
+                    # comes back as the status change's UserError).
+                    with self.assertRaisesRegex(UserError, "does not allow you to post"):
                         draft.with_user(user).action_set_workflow_status(self.status_in_progress)
                     self.assertEqual((draft.state, draft.workflow_status_id), ("draft", self.status_new))
             # A document the user created: still refused.

@@ -209,6 +209,8 @@ class ResCompany(models.Model):
         env = demo_env(self.env)
         company = env.company
         accountant = env.ref("invoice_workflow_audit.user_demo_accountant")
+        if company.books_up_to_date:
+            return  # loaded already (demo data is loaded again on -i)
         company.accountant_user_ids = [Command.link(accountant.id)]
         company.action_stamp_books_up_to_date()
         processed = env["account.move"].search(
