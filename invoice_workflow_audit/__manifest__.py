@@ -40,6 +40,7 @@
     ],
     "demo": [
         "demo/invoice_workflow_status_demo.xml",
+        "demo/invoice_workflow_audit_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

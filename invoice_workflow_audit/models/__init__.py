@@ -5,3 +5,4 @@ from . import workflow
 from . import tracking
 from . import recurrence
 from . import accountant_portal
+from . import user_profiles

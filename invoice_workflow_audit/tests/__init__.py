@@ -21,3 +21,4 @@ from . import test_security_matrix
 from . import test_multi_company
 from . import test_accountant_portal_exports
 from . import test_accountant_portal_send
+from . import test_user_profiles

@@ -24,7 +24,11 @@ DELETED = "invoice.accountant.deleted.entry"
 # Every model the addon defines has its line in the matrix. Abstract models
 # have no table and no records: they are listed here instead.
 MODELS = (STATUS, STATUS_CHANGE, LOG, LINK, PENDING, SEAL, VERIFY, RECURRENCE, BATCH, DELETED)
-ABSTRACT_MODELS = {"invoice.activity.log.mixin", "invoice.activity.log.immutable", "invoice.accountant.batch.export"}
+ABSTRACT_MODELS = {
+    "invoice.activity.log.mixin",
+    "invoice.activity.log.immutable",
+    "invoice.accountant.batch.export",
+}
 
 # The groups the product speaks of, one test user each (setUpClass).
 GROUPS = (
@@ -36,6 +40,9 @@ GROUPS = (
     "portal_accountant",  # base.group_portal, in res.company.accountant_user_ids
     "portal_customer",  # base.group_portal
     "public",  # base.group_public
+    "sales_admin",  # invoice_workflow_audit.group_profile_sales_admin
+    "sales_rep",  # invoice_workflow_audit.group_profile_sales_rep
+    "purchasing",  # invoice_workflow_audit.group_profile_purchasing
 )
 
 OPERATIONS = ("read", "create", "write", "unlink")
@@ -56,6 +63,10 @@ OPERATIONS = ("read", "create", "write", "unlink")
 # - Entry batches and the record of deleted entries: accounting managers read
 #   them; portal accountants never through the ORM (the portal reads their
 #   company's batches as superuser); nobody creates, changes or deletes them.
+# - User profiles (README.rst, "User profiles"): Sales administration is an
+#   invoicing user; sales representatives and purchasing users are internal
+#   users who prepare documents of one side and nothing else of the addon:
+#   they read statuses, no history, no recurrence, no Change Status wizard.
 EXPECTED = {
     (STATUS, "invoice_user"): "r---",
     (STATUS, "account_manager"): "r---",
@@ -65,6 +76,9 @@ EXPECTED = {
     (STATUS, "portal_accountant"): "r---",
     (STATUS, "portal_customer"): "r---",
     (STATUS, "public"): "----",
+    (STATUS, "sales_admin"): "r---",
+    (STATUS, "sales_rep"): "r---",
+    (STATUS, "purchasing"): "r---",
     (STATUS_CHANGE, "invoice_user"): "rcw-",
     (STATUS_CHANGE, "account_manager"): "rcw-",
     (STATUS_CHANGE, "readonly"): "----",
@@ -73,6 +87,9 @@ EXPECTED = {
     (STATUS_CHANGE, "portal_accountant"): "----",
     (STATUS_CHANGE, "portal_customer"): "----",
     (STATUS_CHANGE, "public"): "----",
+    (STATUS_CHANGE, "sales_admin"): "rcw-",
+    (STATUS_CHANGE, "sales_rep"): "----",
+    (STATUS_CHANGE, "purchasing"): "----",
     (LOG, "invoice_user"): "----",
     (LOG, "account_manager"): "----",
     (LOG, "readonly"): "----",
@@ -81,6 +98,9 @@ EXPECTED = {
     (LOG, "portal_accountant"): "----",
     (LOG, "portal_customer"): "----",
     (LOG, "public"): "----",
+    (LOG, "sales_admin"): "----",
+    (LOG, "sales_rep"): "----",
+    (LOG, "purchasing"): "----",
     (LINK, "invoice_user"): "----",
     (LINK, "account_manager"): "----",
     (LINK, "readonly"): "----",
@@ -89,6 +109,9 @@ EXPECTED = {
     (LINK, "portal_accountant"): "----",
     (LINK, "portal_customer"): "----",
     (LINK, "public"): "----",
+    (LINK, "sales_admin"): "----",
+    (LINK, "sales_rep"): "----",
+    (LINK, "purchasing"): "----",
     (PENDING, "invoice_user"): "----",
     (PENDING, "account_manager"): "----",
     (PENDING, "readonly"): "----",
@@ -97,6 +120,9 @@ EXPECTED = {
     (PENDING, "portal_accountant"): "----",
     (PENDING, "portal_customer"): "----",
     (PENDING, "public"): "----",
+    (PENDING, "sales_admin"): "----",
+    (PENDING, "sales_rep"): "----",
+    (PENDING, "purchasing"): "----",
     (SEAL, "invoice_user"): "----",
     (SEAL, "account_manager"): "----",
     (SEAL, "readonly"): "----",
@@ -105,6 +131,9 @@ EXPECTED = {
     (SEAL, "portal_accountant"): "----",
     (SEAL, "portal_customer"): "----",
     (SEAL, "public"): "----",
+    (SEAL, "sales_admin"): "----",
+    (SEAL, "sales_rep"): "----",
+    (SEAL, "purchasing"): "----",
     (VERIFY, "invoice_user"): "----",
     (VERIFY, "account_manager"): "----",
     (VERIFY, "readonly"): "----",
@@ -113,6 +142,9 @@ EXPECTED = {
     (VERIFY, "portal_accountant"): "----",
     (VERIFY, "portal_customer"): "----",
     (VERIFY, "public"): "----",
+    (VERIFY, "sales_admin"): "----",
+    (VERIFY, "sales_rep"): "----",
+    (VERIFY, "purchasing"): "----",
     (RECURRENCE, "invoice_user"): "rcwu",
     (RECURRENCE, "account_manager"): "rcwu",
     (RECURRENCE, "readonly"): "r---",
@@ -137,6 +169,15 @@ EXPECTED = {
     (DELETED, "portal_accountant"): "----",
     (DELETED, "portal_customer"): "----",
     (DELETED, "public"): "----",
+    (BATCH, "sales_admin"): "----",
+    (BATCH, "sales_rep"): "----",
+    (BATCH, "purchasing"): "----",
+    (DELETED, "sales_admin"): "----",
+    (DELETED, "sales_rep"): "----",
+    (DELETED, "purchasing"): "----",
+    (RECURRENCE, "sales_admin"): "rcwu",
+    (RECURRENCE, "sales_rep"): "----",
+    (RECURRENCE, "purchasing"): "----",
 }
 
 # Append-only for real: these operations raise AccessError with superuser
@@ -211,6 +252,15 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             "public": new_test_user(
                 cls.env, login="iwa_matrix_public", groups="base.group_public", **company_values
             ),
+            **{
+                profile: new_test_user(
+                    cls.env,
+                    login=f"iwa_matrix_{profile}",
+                    groups=f"invoice_workflow_audit.group_profile_{profile}",
+                    **company_values,
+                )
+                for profile in ("sales_admin", "sales_rep", "purchasing")
+            },
         }
         cls.company.accountant_user_ids = [Command.link(cls.users["portal_accountant"].id)]
 

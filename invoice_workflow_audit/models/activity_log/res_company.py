@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
+
+from ..common import demo_env
 
 
 class ResCompany(models.Model):
@@ -30,3 +32,10 @@ class ResCompany(models.Model):
         if vals["activity_log_enabled"]:
             Log._log_action(changed, "log_enabled", chatter_body=None)
         return result
+
+    @api.model
+    def _iwa_demo_activity_history(self):
+        """Demo data: the account owner switches the history on for the main
+        company; what the demo does next is recorded in it."""
+        env = demo_env(self.env)
+        env.company.activity_log_enabled = True

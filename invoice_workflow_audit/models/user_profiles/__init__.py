@@ -1,0 +1,3 @@
+from . import res_users
+from . import account_move
+from . import account_payment

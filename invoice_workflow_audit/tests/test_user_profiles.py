@@ -1,0 +1,295 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from lxml import etree
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import JsonRpcException, new_test_user, tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+
+from .common import WorkflowStatusCommon
+
+PROFILE = "invoice_workflow_audit.group_profile_%s"
+CUSTOMER_TYPES = ("out_invoice", "out_refund")
+VENDOR_TYPES = ("in_invoice", "in_refund")
+# The fields of a form the web client reads (not those of its sub-views).
+TOP_LEVEL_FIELDS = "//field[not(ancestor::field)]"
+
+
+class UserProfilesCommon(WorkflowStatusCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company = cls.company_data["company"]
+        cls.profile_users = {
+            profile: new_test_user(
+                cls.env,
+                login=f"iwa_profile_{profile}",
+                groups=PROFILE % profile,
+                company_id=company.id,
+                company_ids=[company.id],
+            )
+            for profile in ("sales_admin", "sales_rep", "purchasing")
+        }
+        cls.sales_admin = cls.profile_users["sales_admin"]
+        cls.sales_rep = cls.profile_users["sales_rep"]
+        cls.purchasing = cls.profile_users["purchasing"]
+        # One posted and one draft document of each type.
+        cls.documents = {}
+        for move_type in CUSTOMER_TYPES + VENDOR_TYPES:
+            cls.documents[move_type, "posted"] = cls.init_invoice(
+                move_type, products=cls.product_a, post=True
+            )
+            cls.documents[move_type, "draft"] = cls.init_invoice(move_type, products=cls.product_a)
+
+    def _all_documents(self):
+        return self.env["account.move"].union(*self.documents.values())
+
+    def _side(self, move_types):
+        return self.env["account.move"].union(
+            *(move for (move_type, _state), move in self.documents.items() if move_type in move_types)
+        )
+
+    def _draft_values(self, move_type):
+        return {
+            "move_type": move_type,
+            "partner_id": self.partner_a.id,
+            "invoice_date": "2019-01-01",
+            "invoice_line_ids": [Command.create({"product_id": self.product_a.id, "price_unit": 100.0})],
+        }
+
+    def _payment_values(self, partner_type):
+        return {
+            "payment_type": "inbound" if partner_type == "customer" else "outbound",
+            "partner_type": partner_type,
+            "partner_id": self.partner_a.id,
+            "amount": 10.0,
+            "journal_id": self.company_data["default_journal_bank"].id,
+        }
+
+
+@tagged("post_install", "-at_install")
+class TestUserProfiles(UserProfilesCommon):
+    """Each profile sees and does exactly its side of invoicing, through the ORM
+    as that user."""
+
+    def test_profiles_and_their_odoo_groups(self):
+        invoicing = self.env.ref("account.group_account_invoice")
+        readonly = self.env.ref("account.group_account_readonly")
+        self.assertIn(invoicing, self.sales_admin.groups_id)
+        for user in (self.sales_rep, self.purchasing):
+            with self.subTest(user=user.login):
+                self.assertIn(self.env.ref("base.group_user"), user.groups_id)
+                self.assertNotIn(invoicing, user.groups_id, "invoicing would give every document")
+                self.assertNotIn(readonly, user.groups_id, "read-only accounting would show every document")
+                self.assertTrue(user._has_limited_invoicing_profile())
+        self.assertFalse(self.sales_admin._has_limited_invoicing_profile())
+        # A limited profile given to an invoicing user limits nothing.
+        self.sales_admin.groups_id |= self.env.ref(PROFILE % "sales_rep")
+        self.assertFalse(self.sales_admin._has_limited_invoicing_profile())
+
+    def test_each_profile_sees_its_side_only(self):
+        expected = {
+            "sales_admin": self._all_documents(),
+            "sales_rep": self._side(CUSTOMER_TYPES),
+            "purchasing": self._side(VENDOR_TYPES),
+        }
+        everything = self._all_documents()
+        for profile, visible in expected.items():
+            user = self.profile_users[profile]
+            with self.subTest(profile=profile):
+                Move = self.env["account.move"].with_user(user)
+                self.assertEqual(Move.search([("id", "in", everything.ids)]), visible)
+                # The form opens as the web client reads it, lines included.
+                arch = Move.get_views([(False, "form")])["views"]["form"]["arch"]
+                form = {node.get("name") for node in etree.fromstring(arch).xpath(TOP_LEVEL_FIELDS)}
+                for move in visible:
+                    move.with_user(user).web_read({fname: {} for fname in form})
+                    move.line_ids.with_user(user).read(["balance", "account_id"])
+                for move in everything - visible:
+                    with self.assertRaises(AccessError):
+                        move.with_user(user).read(["name"])
+                    with self.assertRaises(AccessError):
+                        move.line_ids.with_user(user).read(["balance"])
+                    with self.assertRaises(AccessError):
+                        move.with_user(user).write({"ref": "Not mine"})
+                    self.assertNotEqual(move.ref, "Not mine")
+                self.assertEqual(
+                    self.env["account.move.line"]
+                    .with_user(user)
+                    .search([("move_id", "in", everything.ids)])
+                    .move_id,
+                    visible,
+                )
+
+    def test_limited_profiles_create_and_edit_drafts_of_their_side(self):
+        for user, own, other in (
+            (self.sales_rep, CUSTOMER_TYPES, VENDOR_TYPES),
+            (self.purchasing, VENDOR_TYPES, CUSTOMER_TYPES),
+        ):
+            Move = self.env["account.move"].with_user(user)
+            for move_type in own:
+                with self.subTest(user=user.login, move_type=move_type):
+                    move = Move.create(self._draft_values(move_type))
+                    self.assertEqual((move.state, move.move_type), ("draft", move_type))
+                    self.assertEqual(move.amount_untaxed, 100.0)
+                    move.write(
+                        {"invoice_line_ids": [Command.update(move.invoice_line_ids.id, {"quantity": 2})]}
+                    )
+                    self.assertEqual(move.amount_untaxed, 200.0)
+                    self.documents[move_type, "draft"].with_user(user).write({"ref": "Edited"})
+                    self.assertEqual(self.documents[move_type, "draft"].ref, "Edited")
+            for move_type in other:
+                with self.subTest(user=user.login, move_type=move_type):
+                    count = self.env["account.move"].search_count([])
+                    with self.assertRaises(AccessError):
+                        Move.create(self._draft_values(move_type))
+                    self.assertEqual(self.env["account.move"].search_count([]), count)
+
+    def test_limited_profiles_never_post(self):
+        for user, own in ((self.sales_rep, CUSTOMER_TYPES), (self.purchasing, VENDOR_TYPES)):
+            for move_type in own:
+                draft = self.documents[move_type, "draft"]
+                with self.subTest(user=user.login, move_type=move_type):
+                    with self.assertRaises(AccessError):
+                        draft.with_user(user).action_post()
+                    self.assertEqual(draft.state, "draft")
+                    # Not through the lower level, nor in superuser mode on their behalf.
+                    with self.assertRaises(AccessError):
+                        draft.with_user(user).sudo()._post(soft=False)
+                    self.assertEqual(draft.state, "draft")
+                    # Nor through the statuses: In progress posts (the refusal
+                    # comes back as the status change's UserError).
+                    with self.assertRaisesRegex(UserError, "does not allow you to post"):
+                        draft.with_user(user).action_set_workflow_status(self.status_in_progress)
+                    self.assertEqual((draft.state, draft.workflow_status_id), ("draft", self.status_new))
+            # A document the user created: still refused.
+            move = self.env["account.move"].with_user(user).create(self._draft_values(own[0]))
+            with self.assertRaises(AccessError):
+                move.action_post()
+            self.assertEqual(move.state, "draft")
+
+    def test_limited_profiles_never_pay(self):
+        Payment = self.env["account.payment"]
+        for user, move_type, partner_type in (
+            (self.sales_rep, "out_invoice", "customer"),
+            (self.purchasing, "in_invoice", "supplier"),
+        ):
+            posted = self.documents[move_type, "posted"]
+            with self.subTest(user=user.login):
+                count = Payment.search_count([])
+                with self.assertRaises(AccessError):
+                    Payment.with_user(user).create(self._payment_values(partner_type))
+                with self.assertRaises(AccessError):
+                    Payment.with_user(user).sudo().create(self._payment_values(partner_type))
+                with self.assertRaises(AccessError):
+                    self.env["account.payment.register"].with_user(user).with_context(
+                        active_model="account.move", active_ids=posted.ids
+                    ).create({})
+                self.assertEqual(Payment.search_count([]), count)
+                self.assertEqual(posted.payment_state, "not_paid")
+
+    def test_limited_profiles_delete_drafts_only(self):
+        for user, own in ((self.sales_rep, CUSTOMER_TYPES), (self.purchasing, VENDOR_TYPES)):
+            for move_type in own:
+                with self.subTest(user=user.login, move_type=move_type):
+                    posted = self.documents[move_type, "posted"]
+                    with self.assertRaises(AccessError):
+                        posted.with_user(user).unlink()
+                    self.assertTrue(posted.exists())
+                    with self.assertRaises(AccessError):
+                        posted.line_ids.with_user(user).unlink()
+                    self.assertEqual(len(posted.line_ids.exists()), len(posted.line_ids))
+                    draft = self.documents[move_type, "draft"]
+                    draft.with_user(user).unlink()
+                    self.assertFalse(draft.exists())
+
+    def test_sales_admin_does_everything_invoicing_does(self):
+        user = self.sales_admin
+        for move_type in CUSTOMER_TYPES + VENDOR_TYPES:
+            with self.subTest(move_type=move_type):
+                move = self.env["account.move"].with_user(user).create(self._draft_values(move_type))
+                move.action_post()
+                self.assertEqual(move.state, "posted")
+        invoice = self.documents["out_invoice", "posted"]
+        self.env["account.payment.register"].with_user(user).with_context(
+            active_model="account.move", active_ids=invoice.ids
+        ).create({})._create_payments()
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        self.documents["in_invoice", "draft"].with_user(user).unlink()
+        self.assertFalse(self.documents["in_invoice", "draft"].exists())
+
+    def test_status_available_to_purchasing(self):
+        purchasing_group = self.env.ref(PROFILE % "purchasing")
+        reserved = self.env["invoice.workflow.status"].create(
+            {
+                "name": "Awaiting goods receipt",
+                "group": "in_progress",
+                "sequence": 40,
+                "group_ids": [
+                    Command.set((purchasing_group | self.env.ref("account.group_account_manager")).ids)
+                ],
+            }
+        )
+        self.status_in_progress.next_status_ids = [Command.link(reserved.id)]
+        bill = self.documents["in_invoice", "posted"]
+        invoice = self.documents["out_invoice", "posted"]
+        (bill + invoice).action_set_workflow_status(reserved)
+        self.assertTrue(reserved._is_available_to_user(self.purchasing))
+        self.assertFalse(reserved._is_available_to_user(self.sales_rep))
+        Status = self.env["invoice.workflow.status"]
+        self.assertNotIn(reserved.id, Status.with_user(self.purchasing)._get_hidden_status_ids())
+        self.assertIn(reserved.id, Status.with_user(self.sales_rep)._get_hidden_status_ids())
+        # The purchasing user sees the bill in it; the representative does
+        # not see the customer invoice in it, and still sees the others.
+        self.assertEqual(
+            bill.with_user(self.purchasing).read(["workflow_status_id"])[0]["workflow_status_id"][0],
+            reserved.id,
+        )
+        Move = self.env["account.move"]
+        self.assertEqual(
+            Move.with_user(self.purchasing).search([("workflow_status_id", "=", reserved.id)]), bill
+        )
+        with self.assertRaises(AccessError):
+            invoice.with_user(self.sales_rep).read(["name"])
+        self.assertEqual(
+            Move.with_user(self.sales_rep).search([("id", "in", self._side(CUSTOMER_TYPES).ids)]),
+            self._side(CUSTOMER_TYPES) - invoice,
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestUserProfilesRpc(UserProfilesCommon, AccountTestInvoicingHttpCommon):
+    """The limits hold for a client talking JSON-RPC to the server."""
+
+    def test_rpc_limited_profiles(self):
+        for user, own, other, partner_type in (
+            (self.sales_rep, "out_invoice", "in_invoice", "customer"),
+            (self.purchasing, "in_invoice", "out_invoice", "supplier"),
+        ):
+            with self.subTest(user=user.login):
+                self.authenticate(user.login, user.login)
+                draft = self.documents[own, "draft"]
+                with self.assertRaisesRegex(JsonRpcException, "odoo.exceptions.AccessError"):
+                    self._call_kw("account.move", "action_post", draft.ids)
+                draft.invalidate_recordset()
+                self.assertEqual(draft.state, "draft")
+                count = self.env["account.payment"].search_count([])
+                with self.assertRaisesRegex(JsonRpcException, "odoo.exceptions.AccessError"):
+                    self._call_kw("account.payment", "create", self._payment_values(partner_type))
+                self.assertEqual(self.env["account.payment"].search_count([]), count)
+                with self.assertRaisesRegex(JsonRpcException, "odoo.exceptions.AccessError"):
+                    self._call_kw("account.move", "read", self.documents[other, "posted"].ids, ["name"])
+                found = self._call_kw(
+                    "account.move",
+                    "search_read",
+                    [("id", "in", self._all_documents().ids)],
+                    fields=["move_type"],
+                )
+                self.assertEqual({row["move_type"] for row in found}, {own, own.replace("invoice", "refund")})
+                posted = self.documents[own, "posted"]
+                with self.assertRaisesRegex(JsonRpcException, "odoo.exceptions.AccessError"):
+                    self._call_kw("account.move", "unlink", posted.ids)
+                self.assertTrue(posted.exists())
+                created = self._call_kw("account.move", "create", self._draft_values(own))
+                self.assertEqual(self.env["account.move"].browse(created).state, "draft")
