@@ -2,3 +2,4 @@ from . import invoice_workflow_status
 from . import account_move
 from . import account_move_time_limit
 from . import ir_rule
+from . import account_move_demo
