@@ -28,6 +28,7 @@ ABSTRACT_MODELS = {
     "invoice.activity.log.mixin",
     "invoice.activity.log.immutable",
     "invoice.accountant.batch.export",
+    "invoice.recurrence.schedule.mixin",
 }
 
 # The groups the product speaks of, one test user each (setUpClass).
