@@ -76,6 +76,9 @@ SENDING_KEY = "invoice_workflow_audit_sending"
 # The payment reminder action is posting: message_post logs the reminder.
 REMINDER_KEY = "invoice_workflow_audit_reminder"
 
+# The group that reads the activity history, verifies and seals it.
+OWNER_GROUP = "invoice_workflow_audit.group_account_owner"
+
 # Rows of the activity history waiting for the commit.
 LOG_QUEUE_KEY = "invoice_workflow_audit.activity_log"
 # Changes of invoice lines waiting to be summarised once per document.

@@ -487,7 +487,7 @@ class TestSecurityMatrix(WorkflowStatusCommon):
         other.activity_log_enabled = True  # recorded in the history of the other company
         self._flush_tracking()
         self.env[SEAL]._make_seal(other)
-        self.env[LOG]._log_company_action(other, "books_stamped")  # awaits its seal
+        self.env[LOG]._log_action(other, "books_stamped")  # awaits its seal
         self._flush_tracking()
         owner = self.users["account_owner"]
         self.assertNotIn(other, owner.company_ids)

@@ -5,8 +5,6 @@ import binascii
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-OWNER_GROUP = "invoice_workflow_audit.group_account_owner"
-
 
 class InvoiceActivityLogVerify(models.TransientModel):
     """Verify Integrity: recompute the chain of the company's history and,
@@ -20,14 +18,9 @@ class InvoiceActivityLogVerify(models.TransientModel):
     seal_filename = fields.Char()
     seal_text = fields.Text(string="Seal", help="Or paste the text of the seal here.")
 
-    @api.model
-    def _check_owner(self):
-        if not self.env.user.has_group(OWNER_GROUP):
-            raise AccessError(self.env._("Only the account owner may verify the activity history."))
-
     @api.model_create_multi
     def create(self, vals_list):
-        self._check_owner()
+        self.env["invoice.activity.log"]._check_owner()
         return super().create(vals_list)
 
     def _seal_values(self):
@@ -52,7 +45,7 @@ class InvoiceActivityLogVerify(models.TransientModel):
 
     def action_verify(self):
         self.ensure_one()
-        self._check_owner()
+        self.env["invoice.activity.log"]._check_owner()
         if self.company_id not in self.env.user.company_ids:
             raise AccessError(self.env._("You may verify the history of your own companies only."))
         seal = self._seal_values()

@@ -7,7 +7,8 @@ from odoo.exceptions import AccessError
 from odoo.http import request
 from odoo.tools import SQL
 
-from ..common import LOG_QUEUE_KEY
+from ..common import LOG_QUEUE_KEY, OWNER_GROUP
+from .invoice_activity_log_link import HASHED_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -21,19 +22,7 @@ SEND_STATES = [
 # Columns a writer inserts. The chain (position and hash) is given to the
 # rows afterwards by the sealer (invoice.activity.log.link), so that writers
 # never wait for one another.
-INSERTED_COLUMNS = (
-    "date",
-    "user_id",
-    "ip_address",
-    "company_id",
-    "action_type",
-    "res_model",
-    "res_id",
-    "document_name",
-    "description",
-    "send_state",
-    "mail_message_id",
-)
+INSERTED_COLUMNS = (*(name for name in HASHED_FIELDS if name != "id"), "send_state", "mail_message_id")
 
 # Actions repeated by users on the same document within this many seconds are
 # recorded once (printing the same invoice ten times in a row, a download
@@ -165,7 +154,7 @@ class InvoiceActivityLog(models.Model):
 
     @api.model
     def _check_owner(self):
-        if not self.env.user.has_group("invoice_workflow_audit.group_account_owner"):
+        if not self.env.user.has_group(OWNER_GROUP):
             raise AccessError(self.env._("Only the account owner may verify or seal the activity history."))
 
     def action_verify_integrity(self):
@@ -247,11 +236,6 @@ class InvoiceActivityLog(models.Model):
                     "_record": record,
                 }
             )
-
-    @api.model
-    def _log_company_action(self, company, action_type, description=None):
-        """Record an action about ``company`` itself (settings, access grants)."""
-        self._log_action(company, action_type, description)
 
     @api.model
     def _name_pending_rows(self, names):

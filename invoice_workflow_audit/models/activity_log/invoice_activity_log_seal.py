@@ -9,9 +9,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..common import INTERNAL_CALL, PROTECTED_WRITE_KEY, is_internal_call
+from ..common import INTERNAL_CALL, OWNER_GROUP, PROTECTED_WRITE_KEY, is_internal_call
 
-OWNER_GROUP = "invoice_workflow_audit.group_account_owner"
 SEAL_FORMAT = "invoice_workflow_audit.seal/1"
 
 

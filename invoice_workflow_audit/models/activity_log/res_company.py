@@ -2,7 +2,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from ..common import demo_env
+from ..common import OWNER_GROUP, demo_env
 
 
 class ResCompany(models.Model):
@@ -17,7 +17,7 @@ class ResCompany(models.Model):
     def write(self, vals):
         if "activity_log_enabled" not in vals:
             return super().write(vals)
-        if not self.env.su and not self.env.user.has_group("invoice_workflow_audit.group_account_owner"):
+        if not self.env.su and not self.env.user.has_group(OWNER_GROUP):
             raise AccessError(self.env._("Only the account owner may switch the activity history on or off."))
         changed = self.filtered(
             lambda company: company.activity_log_enabled != bool(vals["activity_log_enabled"])

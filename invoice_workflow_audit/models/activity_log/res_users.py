@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, models
 
-OWNER_GROUP = "invoice_workflow_audit.group_account_owner"
+from ..common import OWNER_GROUP
 
 
 def _owners(env):
@@ -16,14 +16,14 @@ def _log_owner_changes(env, before):
     Log = env["invoice.activity.log"]
     for user in after - before:
         for company in user.sudo().company_ids:
-            Log._log_company_action(
+            Log._log_action(
                 company,
                 "owner_granted",
                 env._("Account owner rights granted to %(user)s", user=f"{user.name} ({user.login})"),
             )
     for user in before - after:
         for company in user.sudo().company_ids:
-            Log._log_company_action(
+            Log._log_action(
                 company,
                 "owner_revoked",
                 env._("Account owner rights revoked from %(user)s", user=f"{user.name} ({user.login})"),

@@ -11,7 +11,6 @@ from ..common import (
     PRINTED_KEY,
     REMINDER_KEY,
     SENDING_KEY,
-    check_protected_fields,
     is_internal_call,
 )
 
@@ -51,14 +50,10 @@ class AccountMove(models.Model):
     audit_last_sent_date = fields.Datetime(string="Last Sent On", copy=False, readonly=True)
     can_send_payment_reminder = fields.Boolean(compute="_compute_can_send_payment_reminder")
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_protected_fields(self, vals_list, TRACKING_PROTECTED_FIELDS)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_protected_fields(self, [vals], TRACKING_PROTECTED_FIELDS)
-        return super().write(vals)
+    @api.model
+    def _protected_fields(self):
+        # Checked by the workflow layer's create and write, with its own.
+        return super()._protected_fields() + TRACKING_PROTECTED_FIELDS
 
     def _post_line_changes(self):
         """One chatter message and one log row per document for the changes of

@@ -15,10 +15,9 @@ class MailMessage(models.Model):
             .sudo()
             .search([("mail_message_id", "in", self.ids), ("notification_type", "=", "email")])
         )
+        by_message = notifications.grouped("mail_message_id")
         for message in self:
-            mine = notifications.filtered(
-                lambda notification, message=message: notification.mail_message_id == message
-            )
+            mine = by_message.get(message, notifications.browse())
             if not mine:
                 outcomes[message.id] = ("failed" if failure_type else "sent", "-")
                 continue

@@ -96,7 +96,7 @@ class AccountMove(models.Model):
         document to the first status of the matching group, unless its current
         status already belongs to that group."""
         now = fields.Datetime.now()
-        Log = self.env["invoice.activity.log"]
+        moved = {}  # move id: "Status: old → new", logged in one call below
         renotify = self.browse()  # a new status: its time limit is told anew
         first_statuses = {}
         for move in self:
@@ -115,10 +115,8 @@ class AccountMove(models.Model):
                 if move.workflow_status_id and isinstance(move.id, int):
                     # An accounting event moved the document (posting, payment,
                     # cancellation, reset): the history records the move.
-                    Log._log_action(
-                        move,
-                        "status_changed",
-                        describe_change(move, "workflow_status_id", move.workflow_status_id, status),
+                    moved[move.id] = describe_change(
+                        move, "workflow_status_id", move.workflow_status_id, status
                     )
                 move.workflow_status_id = status
                 move.workflow_status_date = now
@@ -127,6 +125,8 @@ class AccountMove(models.Model):
             else:
                 move.workflow_status_id = move.workflow_status_id
                 move.workflow_status_date = move.workflow_status_date
+        if moved:
+            self.env["invoice.activity.log"]._log_action(self.browse(list(moved)), "status_changed", moved)
         if renotify:
             renotify.with_context(**{PROTECTED_WRITE_KEY: INTERNAL_CALL}).write(
                 {"workflow_overdue_notified": False, "workflow_escalation_notified": False}
@@ -142,9 +142,15 @@ class AccountMove(models.Model):
     # import, RPC) follows the same rules as the "Change status" action.
     # ------------------------------------------------------------------
 
+    @api.model
+    def _protected_fields(self):
+        """Fields users read and never write, checked once in create and
+        write; each capability adds its own (super())."""
+        return WORKFLOW_PROTECTED_FIELDS
+
     @api.model_create_multi
     def create(self, vals_list):
-        check_protected_fields(self, vals_list, WORKFLOW_PROTECTED_FIELDS)
+        check_protected_fields(self, vals_list, self._protected_fields())
         explicit = [bool(vals.get("workflow_status_id")) for vals in vals_list]
         moves = super().create(vals_list)
         if any(explicit) and not is_internal_call(self.env, STATUS_CHECKED_KEY):
@@ -177,7 +183,7 @@ class AccountMove(models.Model):
             )
 
     def write(self, vals):
-        check_protected_fields(self, [vals], WORKFLOW_PROTECTED_FIELDS)
+        check_protected_fields(self, [vals], self._protected_fields())
         if "workflow_status_id" not in vals or is_internal_call(self.env, STATUS_CHECKED_KEY):
             return super().write(vals)
         vals = dict(vals)
