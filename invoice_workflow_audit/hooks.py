@@ -32,8 +32,12 @@ def pre_init_hook(env):
 
 
 def post_init_hook(env):
-    """Give every existing invoice, credit note, bill and refund the automatic
-    status of the group matching its accounting state, in SQL."""
+    fill_workflow_statuses(env)
+
+
+def fill_workflow_statuses(env):
+    """Give every invoice, credit note, bill and refund without a status the
+    automatic status of the group matching its accounting state, in SQL."""
     cr = env.cr
     invoice_types = tuple(env["account.move"].get_invoice_types())
     cr.execute(

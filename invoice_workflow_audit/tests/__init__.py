@@ -18,6 +18,7 @@ from . import test_accountant_portal_tour
 from . import test_accountant_portal_history
 from . import test_accountant_portal_queries
 from . import test_security_matrix
+from . import test_demo_data
 from . import test_multi_company
 from . import test_accountant_portal_exports
 from . import test_accountant_portal_send

@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 
+from ...hooks import fill_workflow_statuses
 from ..common import INTERNAL_CALL, PROTECTED_WRITE_KEY, demo_documents, demo_env
 
 
@@ -15,7 +16,7 @@ class AccountMove(models.Model):
     def _iwa_demo_workflow_statuses(self):
         """Demo data: account's demo documents of the main company across the
         statuses, moved as a user would move them: one past the time limit of
-        its status, one disputed with its comment, one reserved to accounting
+        its status, one sent then disputed with its comment, one reserved to accounting
         managers, one paid, one cancelled, a draft of the sales representative
         and one of purchasing; two printed."""
         env = demo_env(self.env)
@@ -28,6 +29,9 @@ class AccountMove(models.Model):
 
         if self.search_count([("workflow_status_id", "=", status("status_sent_demo").id)], limit=1):
             return  # loaded already (demo data is loaded again on -i)
+        # Demo data loads before the post-init hook: give account's demo
+        # documents their status first, so that their trail starts from it.
+        fill_workflow_statuses(env)
         sent = posted("demo_invoice_1")
         sent.action_set_workflow_status(status("status_sent_demo"))
         # Sent five days ago: three days allowed, so past its time limit.
@@ -35,6 +39,7 @@ class AccountMove(models.Model):
             {"workflow_status_date": fields.Datetime.now() - timedelta(days=5)}
         )
         disputed = posted("demo_invoice_2")
+        disputed.action_set_workflow_status(status("status_sent_demo"))
         disputed.action_set_workflow_status(
             status("status_disputed_demo"),
             comment=env._("The customer says 5 units were delivered, not 20."),
