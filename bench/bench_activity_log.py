@@ -213,7 +213,7 @@ def measure(args, workers):
     if not args.log_rows:
         return run, None
     on = workers["on"]
-    on.call("vacuum", tables=["invoice_activity_log", "invoice_activity_log_chain"])
+    on.call("vacuum", tables=["invoice_activity_log", "invoice_activity_log_pending"])
     on.call("list", reps=2)  # warm-up
     lists = harness.alternate({"on": (on, {})}, args.list_reps)["on"]
     lists.update(data=on.call("list_data"), explain=on.call("explain"))
