@@ -76,9 +76,10 @@ def screenshots():
     if not os.path.isdir(folder):
         return ""
     images = sorted(name for name in os.listdir(folder) if name.endswith(".png"))
+    captions = {name: html.escape(name[3:-4].replace("_", " ").capitalize()) for name in images}
     return "\n".join(
-        f'<figure><img src="screenshots/{name}" alt="{html.escape(name[:-4])}" style="max-width:100%"/>'
-        f"<figcaption>{html.escape(name[3:-4].replace('_', ' ').capitalize())}</figcaption></figure>"
+        f'<figure><img src="screenshots/{name}" alt="{captions[name]}" style="max-width:100%"/>'
+        f"<figcaption>{captions[name]}</figcaption></figure>"
         for name in images
     )
 
