@@ -102,19 +102,24 @@ class AccountMove(models.Model):
         messages the portal posted (their own subtype, their real author in
         ``create_uid``), in the database: every worker sees the same count."""
         self.ensure_one()
-        Message = self.env["mail.message"].sudo()
         subtype = self.env.ref(SEND_SUBTYPE)
         now = fields.Datetime.now()
+
+        def sent_within(minutes, domain):
+            return (
+                self.env["mail.message"]
+                .sudo()
+                .search_count(
+                    [
+                        *domain,
+                        ("subtype_id", "=", subtype.id),
+                        ("create_date", ">=", now - timedelta(minutes=minutes)),
+                    ]
+                )
+            )
+
         count, minutes = SEND_LIMIT_PER_DOCUMENT
-        sent = Message.search_count(
-            [
-                ("model", "=", self._name),
-                ("res_id", "=", self.id),
-                ("subtype_id", "=", subtype.id),
-                ("create_date", ">=", now - timedelta(minutes=minutes)),
-            ]
-        )
-        if sent >= count:
+        if sent_within(minutes, [("model", "=", self._name), ("res_id", "=", self.id)]) >= count:
             raise UserError(
                 self.env._(
                     "%(document)s was e-mailed to the customer less than %(minutes)s minutes ago: "
@@ -124,14 +129,7 @@ class AccountMove(models.Model):
                 )
             )
         count, minutes = SEND_LIMIT_PER_ACCOUNTANT
-        sent = Message.search_count(
-            [
-                ("create_uid", "=", self.env.uid),
-                ("subtype_id", "=", subtype.id),
-                ("create_date", ">=", now - timedelta(minutes=minutes)),
-            ]
-        )
-        if sent >= count:
+        if sent_within(minutes, [("create_uid", "=", self.env.uid)]) >= count:
             raise UserError(
                 self.env._(
                     "You e-mailed %(count)s documents in the last %(minutes)s minutes, the most allowed: "
