@@ -6,8 +6,8 @@ definition of an invoice (``account.move.get_invoice_types()`` and
 ``is_invoice()``, receipts excluded): it is not repeated here.
 """
 
-from odoo import tools
-from odoo.exceptions import AccessError
+from odoo import api, models, tools
+from odoo.exceptions import AccessError, ValidationError
 
 # ----------------------------------------------------------------------
 # Paid: nothing is left to pay on a document in one of these payment states.
@@ -64,13 +64,9 @@ def is_internal_call(env, key):
     return env.context.get(key) is INTERNAL_CALL
 
 
-# The addon's own code writes fields that users read but never write
-# (counters, dates, states it keeps): see check_protected_fields.
+# The addon's own code writes fields that users read but never write: see
+# invoice.protected.fields.mixin below, the only user of this key.
 PROTECTED_WRITE_KEY = "invoice_workflow_audit_protected_write"
-# action_set_workflow_status ran its checks: write() lets the status through.
-STATUS_CHECKED_KEY = "invoice_workflow_status_checked"
-# The portal path sets the accountant's Processed flag.
-ACCOUNTANT_PROCESSED_KEY = "invoice_workflow_audit_accountant_processed"
 # Odoo's send wizard is sending the document: message_post logs the sending.
 SENDING_KEY = "invoice_workflow_audit_sending"
 # The payment reminder action is posting: message_post logs the reminder.
@@ -89,21 +85,123 @@ NAMES_KEY = "invoice_workflow_audit.names"
 PRINTED_KEY = "invoice_workflow_audit.printed"
 
 
-def check_protected_fields(model, vals_list, fnames):
-    """Refuse ``fnames`` in the values of a create or write (``vals_list``)
-    unless the addon's own code writes them. A ``readonly`` field is
-    read-only in views only: RPC, imports (``load``) and scripts go through
-    create() and write(), which call this."""
-    if is_internal_call(model.env, PROTECTED_WRITE_KEY):
-        return
-    written = sorted({fname for vals in vals_list for fname in vals} & set(fnames))
-    if written:
-        labels = ", ".join(model._fields[fname]._description_string(model.env) for fname in written)
-        raise AccessError(
-            model.env._(
-                "%(fields)s: these fields are kept by Odoo itself and cannot be written.", fields=labels
+class ProtectedFieldsMixin(models.AbstractModel):
+    """Fields users read but never write, guarded where every door passes.
+
+    A ``readonly`` field is read-only in views only: RPC, imports (``load``
+    calls create and write) and scripts write whatever they send. Each model
+    lists its kept fields in ``_protected_fields()`` (each capability adds its
+    own through ``super()``); ``create`` and ``write`` refuse them once, with
+    AccessError, whatever the context. The addon's own code writes them
+    through ``_write_protected`` / ``_create_protected``, the only place the
+    internal sentinel is set.
+    """
+
+    _name = "invoice.protected.fields.mixin"
+    _description = "Fields Kept by Invoice Workflow & Audit"
+
+    @api.model
+    def _protected_fields(self):
+        """Names of the fields users read and never write."""
+        return ()
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_protected_fields(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_protected_fields([vals])
+        return super().write(vals)
+
+    def _is_protected_write(self):
+        return self.env.context.get(PROTECTED_WRITE_KEY) is INTERNAL_CALL
+
+    def _check_protected_fields(self, vals_list):
+        if self._is_protected_write():
+            return
+        written = sorted({fname for vals in vals_list for fname in vals} & set(self._protected_fields()))
+        if written:
+            labels = ", ".join(self._fields[fname]._description_string(self.env) for fname in written)
+            raise AccessError(
+                self.env._(
+                    "%(fields)s: these fields are kept by Odoo itself and cannot be written.", fields=labels
+                )
             )
-        )
+
+    # The one private write path: a leading underscore is not callable over
+    # RPC, and the sentinel is an object no client can send.
+    def _as_protected_writer(self):
+        """These records in the addon's own write path: the only place the
+        sentinel is set. For an override that passes kept fields to super()."""
+        return self.with_context(**{PROTECTED_WRITE_KEY: INTERNAL_CALL})
+
+    def _write_protected(self, vals):
+        """Write ``vals``, kept fields included: the addon's own code only."""
+        return self._as_protected_writer().write(vals)
+
+    @api.model
+    def _create_protected(self, vals_list):
+        """Create records with kept fields: the addon's own code only. The
+        records come back without the sentinel: later writes are checked."""
+        return self._as_protected_writer().create(vals_list).with_env(self.env)
+
+
+class AppendOnlyMixin(models.AbstractModel):
+    """Records nobody changes: the history's rows, its chain, the sealer's work
+    list, the seals, the record of deleted entries, the entry batches. Through
+    the ORM they are created (and, for a batch, marked) by the addon's own
+    path only, and never deleted, superuser included; no access right allows
+    more (ir.model.access.csv)."""
+
+    _name = "invoice.append.only.mixin"
+    _inherit = ["invoice.protected.fields.mixin"]
+    _description = "Records Nobody Changes"
+
+    def _append_only_label(self):
+        return self.env["ir.model"]._get(self._name).name
+
+    def _check_protected_fields(self, vals_list):
+        # Every field is kept, even when none is given (create({})).
+        if not self._is_protected_write():
+            raise AccessError(
+                self.env._(
+                    "%(records)s are written by Odoo itself only: they cannot be created or modified.",
+                    records=self._append_only_label(),
+                )
+            )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise AccessError(self.env._("%(records)s cannot be deleted.", records=self._append_only_label()))
+
+
+# PostgreSQL's integer: beyond it a create or write fails in the database.
+INTEGER_MAX = 2**31 - 1
+
+
+def check_integer_values(model, vals_list):
+    """Refuse, in the user's language, an integer field given what is no
+    whole number PostgreSQL can hold: RPC clients send any JSON, and the
+    database would answer with a raw error."""
+    for vals in vals_list:
+        for fname, value in vals.items():
+            field = model._fields.get(fname)
+            if not field or field.type != "integer" or value in (None, False):
+                continue
+            try:
+                number = int(value)
+            except (TypeError, ValueError):
+                number = None
+            if number is None or isinstance(value, float) or abs(number) > INTEGER_MAX:
+                raise ValidationError(
+                    model.env._(
+                        "%(field)s must be a whole number between %(min)s and %(max)s.",
+                        field=field._description_string(model.env),
+                        min=-INTEGER_MAX,
+                        max=INTEGER_MAX,
+                    )
+                )
 
 
 # ----------------------------------------------------------------------

@@ -12,12 +12,14 @@ from . import test_workflow_status_rules
 from . import test_payment_tracking
 from . import test_invoice_recurrence
 from . import test_invoice_recurrence_management
+from . import test_invoice_recurrence_access
 from . import test_invoice_recurrence_tour
 from . import test_accountant_portal
 from . import test_accountant_portal_tour
 from . import test_accountant_portal_history
 from . import test_accountant_portal_queries
 from . import test_security_matrix
+from . import test_kept_fields
 from . import test_demo_data
 from . import test_multi_company
 from . import test_accountant_portal_exports

@@ -10,7 +10,7 @@ from odoo.tools import mute_logger
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
 from ..controllers.accountant_portal import AccountantPortal
-from ..models.common import INTERNAL_CALL, PROTECTED_WRITE_KEY, SETTLED_PAYMENT_STATES
+from ..models.common import SETTLED_PAYMENT_STATES
 from .common import WorkflowStatusCommon
 
 CSRF_RE = re.compile(rb'name="csrf_token" value="([^"]+)"')
@@ -269,7 +269,7 @@ class TestAccountantPortalPages(AccountantPortalCommon):
         self.assertNotIn(self.other_company.name, page)
 
     def test_tabs_list_posted_documents_of_their_kind(self):
-        self.company.with_context(**{PROTECTED_WRITE_KEY: INTERNAL_CALL}).books_up_to_date = "2026-03-31"
+        self.company._write_protected({"books_up_to_date": "2026-03-31"})
         expected = {
             "out_invoice": self.invoice_paid | self.invoice_open,
             "out_refund": self.refund,

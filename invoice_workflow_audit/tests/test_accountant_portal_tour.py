@@ -4,7 +4,6 @@ from odoo.tests import new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
-from ..models.common import INTERNAL_CALL, PROTECTED_WRITE_KEY
 from .common import WorkflowStatusCommon
 
 
@@ -13,9 +12,7 @@ class TestAccountantPortalTour(WorkflowStatusCommon, AccountTestInvoicingHttpCom
     def test_accountant_goes_through_the_portal(self):
         self._enable_activity_log()
         company = self.company_data["company"]
-        company.with_context(**{PROTECTED_WRITE_KEY: INTERNAL_CALL}).write(
-            {"name": "Tour Company", "books_up_to_date": "2026-03-31"}
-        )
+        company._write_protected({"name": "Tour Company", "books_up_to_date": "2026-03-31"})
         accountant = new_test_user(self.env, login="iwa_tour_accountant", groups="base.group_portal")
         company.accountant_user_ids = [Command.link(accountant.id)]
         paying, owing, supplier = self.env["res.partner"].create(

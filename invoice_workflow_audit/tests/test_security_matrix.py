@@ -5,7 +5,6 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
-from ..models.common import INTERNAL_CALL, PROTECTED_WRITE_KEY
 from .common import WorkflowStatusCommon
 
 MODULE = "invoice_workflow_audit"
@@ -26,7 +25,8 @@ DELETED = "invoice.accountant.deleted.entry"
 MODELS = (STATUS, STATUS_CHANGE, LOG, LINK, PENDING, SEAL, VERIFY, RECURRENCE, BATCH, DELETED)
 ABSTRACT_MODELS = {
     "invoice.activity.log.mixin",
-    "invoice.activity.log.immutable",
+    "invoice.protected.fields.mixin",
+    "invoice.append.only.mixin",
     "invoice.accountant.batch.export",
     "invoice.recurrence.schedule.mixin",
 }
@@ -290,11 +290,8 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             SEAL: seal,
             VERIFY: cls.env[VERIFY].create(cls._create_values(VERIFY)),
             RECURRENCE: cls.env[RECURRENCE].create({"template_move_id": cls.invoice.id}),
-            BATCH: cls.env[BATCH]._internal().create(cls._create_values(BATCH)),
-            DELETED: cls.env[DELETED]
-            .sudo()
-            .with_context(**{PROTECTED_WRITE_KEY: INTERNAL_CALL})
-            .create(cls._create_values(DELETED)),
+            BATCH: cls.env[BATCH].sudo()._create_protected([cls._create_values(BATCH)]),
+            DELETED: cls.env[DELETED].sudo()._create_protected([cls._create_values(DELETED)]),
         }
         cls._commit_work()
 

@@ -44,3 +44,42 @@ class TestWorkflowStatusRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon
             comment="Wrong VAT",
         )
         self.assertEqual(invoice.workflow_status_id, self.status_disputed)
+
+    def test_server_code_routes_anywhere_users_follow_the_rules(self):
+        invoice = self._posted_invoice()
+        self.status_sent.group_ids = self.env.ref("account.group_account_manager")
+        # A user's call is refused a status reserved to other groups...
+        self.authenticate(self.invoice_user.login, self.invoice_user.login)
+        with self.assertRaisesRegex(JsonRpcException, "odoo.exceptions.UserError"):
+            self._call_kw(
+                "account.move",
+                "action_set_workflow_status",
+                invoice.ids,
+                self.status_sent.id,
+                context={"su": True, "sudo": True},
+            )
+        self.assertEqual(invoice.workflow_status_id, self.status_in_progress)
+        # ... server code in superuser mode (crons, automated actions) is not.
+        invoice.with_user(self.invoice_user).sudo().action_set_workflow_status(self.status_sent)
+        self.assertEqual(invoice.workflow_status_id, self.status_sent)
+
+    def test_bad_arguments_answer_a_sentence(self):
+        invoice = self._posted_invoice()
+        self.authenticate(self.invoice_user.login, self.invoice_user.login)
+        for args in (
+            ["abc"],
+            [{"a": 1}],
+            [[1, 2]],
+            [True],
+            [2**40],
+            [self.status_sent.id, ["x"]],
+            [self.status_sent.id, {"comment": 1}],
+        ):
+            with self.subTest(args=args):
+                with self.assertRaisesRegex(JsonRpcException, "odoo.exceptions.UserError"):
+                    self._call_kw("account.move", "action_set_workflow_status", invoice.ids, *args)
+        for value in ("abc", [1, 2], 2**40):
+            with self.subTest(value=value):
+                with self.assertRaisesRegex(JsonRpcException, "odoo.exceptions.UserError"):
+                    self._call_kw("account.move", "write", invoice.ids, {"workflow_status_id": value})
+        self.assertEqual(invoice.workflow_status_id, self.status_in_progress)

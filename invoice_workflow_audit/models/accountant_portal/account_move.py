@@ -6,8 +6,6 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..common import ACCOUNTANT_PROCESSED_KEY, INTERNAL_CALL, PROTECTED_WRITE_KEY, is_internal_call
-
 # "E-mail the customer": at most so many e-mails in so many minutes, per
 # document (any accountant) and per accountant (any document).
 SEND_LIMIT_PER_DOCUMENT = (1, 10)
@@ -29,23 +27,17 @@ class AccountMove(models.Model):
         "e.g. once the document is entered in their own books. No accounting effect.",
     )
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._check_accountant_processed_written(vals_list)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_accountant_processed_written([vals])
-        return super().write(vals)
+    @api.model
+    def _protected_fields(self):
+        # Set by the accountant on the portal only (_set_accountant_processed).
+        return (*super()._protected_fields(), "accountant_processed")
 
     def unlink(self):
         # Entry batches flag the entries deleted after they were collected:
         # record the deletion of every entry that had been posted.
         posted_before = self.filtered("posted_before")
         if posted_before:
-            self.env["invoice.accountant.deleted.entry"].sudo().with_context(
-                **{PROTECTED_WRITE_KEY: INTERNAL_CALL}
-            ).create(
+            self.env["invoice.accountant.deleted.entry"].sudo()._create_protected(
                 [
                     {
                         "company_id": move.company_id.id,
@@ -59,14 +51,6 @@ class AccountMove(models.Model):
             )
         return super().unlink()
 
-    def _check_accountant_processed_written(self, vals_list):
-        # Create, write and load (imports) alike: the portal path only.
-        written = any("accountant_processed" in vals for vals in vals_list)
-        if written and not is_internal_call(self.env, ACCOUNTANT_PROCESSED_KEY):
-            raise UserError(
-                self.env._("Only the accountant sets the Processed flag, from the accountant portal.")
-            )
-
     def _set_accountant_processed(self, processed):
         """Set (or clear) the accountant's Processed flag and log it.
 
@@ -78,9 +62,7 @@ class AccountMove(models.Model):
         changed = self.sudo().filtered(lambda move: move.accountant_processed != processed)
         if not changed:
             return changed
-        changed.with_context(**{ACCOUNTANT_PROCESSED_KEY: INTERNAL_CALL}).write(
-            {"accountant_processed": processed}
-        )
+        changed._write_protected({"accountant_processed": processed})
         if processed:
             action_type, text = (
                 "accountant_processed_set",

@@ -3,30 +3,10 @@
 accountant, with what changed in that period since it was collected."""
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 from odoo.tools import SQL
-
-from ..common import INTERNAL_CALL, PROTECTED_WRITE_KEY, check_protected_fields, is_internal_call
 
 BATCH_FORMATS = [("fec", "FEC"), ("csv", "CSV"), ("xlsx", "XLSX")]
 BATCH_STATES = [("collected", "Collected"), ("integrated", "Integrated")]
-# Every stored field is kept by the addon's own path: nobody writes them.
-BATCH_PROTECTED_FIELDS = (
-    "company_id",
-    "date_from",
-    "date_to",
-    "period_label",
-    "file_format",
-    "file_name",
-    "move_count",
-    "line_count",
-    "user_id",
-    "date",
-    "checksum",
-    "state",
-    "integrated_date",
-    "integrated_user_id",
-)
 
 
 class InvoiceAccountantBatch(models.Model):
@@ -39,6 +19,7 @@ class InvoiceAccountantBatch(models.Model):
     """
 
     _name = "invoice.accountant.batch"
+    _inherit = ["invoice.append.only.mixin"]
     _description = "Accountant Entry Batch"
     _order = "date desc, id desc"
     _check_company_auto = True
@@ -66,28 +47,6 @@ class InvoiceAccountantBatch(models.Model):
         help="Entries of the period posted, modified, reset, cancelled or deleted after the download.",
     )
     changed_summary = fields.Text(string="Changed Entries", compute="_compute_changed")
-
-    # ------------------------------------------------------------------
-    # Nobody writes a batch: the portal path creates it, the accountant's
-    # "integrated" mark is the only change.
-    # ------------------------------------------------------------------
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_protected_fields(self, vals_list, BATCH_PROTECTED_FIELDS)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        check_protected_fields(self, [vals], BATCH_PROTECTED_FIELDS)
-        return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_never(self):
-        if not is_internal_call(self.env, PROTECTED_WRITE_KEY):
-            raise AccessError(self.env._("Entry batches are a record of downloads: they cannot be deleted."))
-
-    def _internal(self):
-        return self.sudo().with_context(**{PROTECTED_WRITE_KEY: INTERNAL_CALL})
 
     # ------------------------------------------------------------------
     # Changed since collected
@@ -171,20 +130,22 @@ class InvoiceAccountantBatch(models.Model):
         """
         exporter = self.env["invoice.accountant.batch.export"]
         export = exporter._export(company, date_from, date_to, file_format)
-        batch = self._internal().create(
-            {
-                "company_id": company.id,
-                "date_from": date_from,
-                "date_to": date_to,
-                "period_label": period_label,
-                "file_format": file_format,
-                "file_name": export.file_name,
-                "move_count": export.move_count,
-                "line_count": export.line_count,
-                "user_id": self.env.uid,
-                "date": self.env.cr.now(),
-                "checksum": export.checksum,
-            }
+        batch = self.sudo()._create_protected(
+            [
+                {
+                    "company_id": company.id,
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "period_label": period_label,
+                    "file_format": file_format,
+                    "file_name": export.file_name,
+                    "move_count": export.move_count,
+                    "line_count": export.line_count,
+                    "user_id": self.env.uid,
+                    "date": self.env.cr.now(),
+                    "checksum": export.checksum,
+                }
+            ]
         )
         self.env["invoice.activity.log"]._log_action(
             batch.sudo(),
@@ -204,7 +165,7 @@ class InvoiceAccountantBatch(models.Model):
     def _accountant_mark_integrated(self):
         """The accountant states the batch is entered in their books."""
         todo = self.filtered(lambda batch: batch.state == "collected")
-        todo._internal().write(
+        todo.sudo()._write_protected(
             {"state": "integrated", "integrated_date": self.env.cr.now(), "integrated_user_id": self.env.uid}
         )
         return todo

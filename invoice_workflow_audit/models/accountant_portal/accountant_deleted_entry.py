@@ -1,8 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, fields, models
-from odoo.exceptions import AccessError
-
-from ..common import PROTECTED_WRITE_KEY, is_internal_call
+from odoo import fields, models
 
 
 class InvoiceAccountantDeletedEntry(models.Model):
@@ -11,6 +8,7 @@ class InvoiceAccountantDeletedEntry(models.Model):
     exist. Written by account.move's unlink only (one insert per deletion)."""
 
     _name = "invoice.accountant.deleted.entry"
+    _inherit = ["invoice.append.only.mixin"]
     _description = "Deleted Journal Entry"
     _order = "create_date desc, id desc"
 
@@ -19,16 +17,3 @@ class InvoiceAccountantDeletedEntry(models.Model):
     name = fields.Char(string="Entry", readonly=True)
     date = fields.Date(readonly=True, index=True)
     journal_id = fields.Many2one("account.journal", readonly=True, ondelete="set null")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not is_internal_call(self.env, PROTECTED_WRITE_KEY):
-            raise AccessError(self.env._("Deleted entries are recorded by their deletion only."))
-        return super().create(vals_list)
-
-    def write(self, vals):  # pylint: disable=method-required-super
-        raise AccessError(self.env._("The record of deleted entries cannot be modified."))
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_never(self):
-        raise AccessError(self.env._("The record of deleted entries cannot be deleted."))

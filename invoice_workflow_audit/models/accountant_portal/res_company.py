@@ -3,7 +3,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.osv import expression
 
-from ..common import INTERNAL_CALL, PROTECTED_WRITE_KEY, check_protected_fields, demo_env
+from ..common import demo_env
 
 # The relation behind res.company.accountant_user_ids and its inverse
 # res.users.accountant_company_ids.
@@ -13,7 +13,8 @@ PARTNER_ACCOUNT_TYPES = ("asset_receivable", "liability_payable")
 
 
 class ResCompany(models.Model):
-    _inherit = "res.company"
+    _name = "res.company"
+    _inherit = ["res.company", "invoice.protected.fields.mixin"]
 
     accountant_user_ids = fields.Many2many(
         "res.users",
@@ -36,13 +37,12 @@ class ResCompany(models.Model):
     def _check_accountant_user_ids(self):
         self.sudo().accountant_user_ids._check_accountant_portal_user()
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        check_protected_fields(self, vals_list, ("books_up_to_date",))
-        return super().create(vals_list)
+    @api.model
+    def _protected_fields(self):
+        # Stamped by action_stamp_books_up_to_date only.
+        return (*super()._protected_fields(), "books_up_to_date")
 
     def write(self, vals):
-        check_protected_fields(self, [vals], ("books_up_to_date",))
         before = self._accountant_users_snapshot() if "accountant_user_ids" in vals else None
         result = super().write(vals)
         if before is not None:
@@ -90,7 +90,7 @@ class ResCompany(models.Model):
         for company in self:
             previous = company.books_up_to_date
             # Accounting managers need no other right on companies for this.
-            company.sudo().with_context(**{PROTECTED_WRITE_KEY: INTERNAL_CALL}).books_up_to_date = today
+            company.sudo()._write_protected({"books_up_to_date": today})
             self.env["invoice.activity.log"]._log_action(
                 company,
                 "books_stamped",

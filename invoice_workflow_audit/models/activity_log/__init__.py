@@ -1,4 +1,3 @@
-from . import invoice_activity_log_immutable
 from . import invoice_activity_log
 from . import invoice_activity_log_link
 from . import invoice_activity_log_pending

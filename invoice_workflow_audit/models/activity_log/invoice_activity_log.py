@@ -41,7 +41,7 @@ class InvoiceActivityLog(models.Model):
     """
 
     _name = "invoice.activity.log"
-    _inherit = ["invoice.activity.log.immutable"]
+    _inherit = ["invoice.append.only.mixin"]
     _description = "Invoice Activity Log"
     _order = "date desc, id desc"
     _rec_name = "document_name"
@@ -136,7 +136,7 @@ class InvoiceActivityLog(models.Model):
             row.chain_hash = link.hash
 
     # ------------------------------------------------------------------
-    # Append-only (invoice.activity.log.immutable): the send status of a row
+    # Append-only (invoice.append.only.mixin): the send status of a row
     # follows its e-mail through _set_send_state only.
     # ------------------------------------------------------------------
 

@@ -43,7 +43,7 @@ class InvoiceActivityLogLink(models.Model):
     """
 
     _name = "invoice.activity.log.link"
-    _inherit = ["invoice.activity.log.immutable"]
+    _inherit = ["invoice.append.only.mixin"]
     _description = "Activity History Chain Link"
     _order = "company_id, position"
     _log_access = False

@@ -13,7 +13,7 @@ class InvoiceActivityLogPending(models.Model):
     """
 
     _name = "invoice.activity.log.pending"
-    _inherit = ["invoice.activity.log.immutable"]
+    _inherit = ["invoice.append.only.mixin"]
     _description = "Activity History Row Awaiting its Seal"
     _log_access = False
     _rec_name = "log_id"

@@ -7,9 +7,9 @@ import json
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 
-from ..common import INTERNAL_CALL, OWNER_GROUP, PROTECTED_WRITE_KEY, is_internal_call
+from ..common import OWNER_GROUP
 
 SEAL_FORMAT = "invoice_workflow_audit.seal/1"
 
@@ -28,6 +28,7 @@ class InvoiceActivityLogSeal(models.Model):
     """
 
     _name = "invoice.activity.log.seal"
+    _inherit = ["invoice.append.only.mixin"]
     _description = "Activity History Seal"
     _order = "date desc, id desc"
     _rec_name = "date"
@@ -37,21 +38,6 @@ class InvoiceActivityLogSeal(models.Model):
     position = fields.Integer(string="Chain Length", required=True, readonly=True)
     head_hash = fields.Char(string="Last Hash", required=True, readonly=True)
     seal_text = fields.Text(string="Seal", readonly=True)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        # Seals are made by _make_seal only, from the chain as it is.
-        if not is_internal_call(self.env, PROTECTED_WRITE_KEY):
-            raise AccessError(self.env._("A seal is made by sealing the activity history only."))
-        return super().create(vals_list)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_never(self):
-        raise AccessError(self.env._("A seal cannot be deleted."))
-
-    def write(self, vals):  # pylint: disable=method-required-super
-        # Append-only: nothing written is ever changed.
-        raise AccessError(self.env._("A seal cannot be modified."))
 
     # ------------------------------------------------------------------
     # Making seals
@@ -84,10 +70,8 @@ class InvoiceActivityLogSeal(models.Model):
         }
         payload = self._payload(values)
         text = json.dumps({**values, "signature": self._signature(payload)}, indent=1, sort_keys=True)
-        return (
-            self.sudo()
-            .with_context(**{PROTECTED_WRITE_KEY: INTERNAL_CALL})
-            .create(
+        return self.sudo()._create_protected(
+            [
                 {
                     "company_id": company.id,
                     "date": date,
@@ -95,7 +79,7 @@ class InvoiceActivityLogSeal(models.Model):
                     "head_hash": head_hash,
                     "seal_text": text,
                 }
-            )
+            ]
         )
 
     @api.model
@@ -105,7 +89,9 @@ class InvoiceActivityLogSeal(models.Model):
             values = json.loads(text)
             signature = values.pop("signature")
             valid = (
-                values.get("format") == SEAL_FORMAT and {"company_id", "position", "hash"} <= values.keys()
+                values.get("format") == SEAL_FORMAT
+                and {"company_id", "position", "hash"} <= values.keys()
+                and isinstance(signature, str)
             )
         except (ValueError, TypeError, AttributeError, KeyError):
             valid = False

@@ -14,11 +14,27 @@ class ResCompany(models.Model):
         "what) in the central, tamper-evident activity history.",
     )
 
+    def _check_may_switch_activity_log(self):
+        if not self.env.su and not self.env.user.has_group(OWNER_GROUP):
+            raise AccessError(self.env._("Only the account owner may switch the activity history on or off."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A company created with its history on: the switch is the owner's,
+        # and the history starts with it.
+        enabled = [bool(vals.get("activity_log_enabled")) for vals in vals_list]
+        if any(enabled):
+            self._check_may_switch_activity_log()
+        companies = super().create(vals_list)
+        started = companies.browse(company.id for company, on in zip(companies, enabled, strict=True) if on)
+        if started:
+            self.env["invoice.activity.log"]._log_action(started, "log_enabled", chatter_body=None)
+        return companies
+
     def write(self, vals):
         if "activity_log_enabled" not in vals:
             return super().write(vals)
-        if not self.env.su and not self.env.user.has_group(OWNER_GROUP):
-            raise AccessError(self.env._("Only the account owner may switch the activity history on or off."))
+        self._check_may_switch_activity_log()
         changed = self.filtered(
             lambda company: company.activity_log_enabled != bool(vals["activity_log_enabled"])
         )

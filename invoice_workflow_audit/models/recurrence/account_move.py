@@ -38,6 +38,12 @@ class AccountMove(models.Model):
         "invoice.recurrence", string="Base of Recurrences", compute="_compute_base_recurrence_ids"
     )
 
+    @api.model
+    def _protected_fields(self):
+        # Set by the generation of a recurrence only (_generate_plan): a
+        # written link would take a period away from its recurrence.
+        return (*super()._protected_fields(), "recurrence_id", "recurrence_period_date", "is_recurring")
+
     def init(self):
         result = super().init()
         self.env.cr.execute(

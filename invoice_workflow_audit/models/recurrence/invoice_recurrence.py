@@ -5,7 +5,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date, groupby
 
-from ..common import demo_env
+from ..common import check_integer_values, demo_env
 
 
 class InvoiceRecurrence(models.Model):
@@ -25,6 +25,7 @@ class InvoiceRecurrence(models.Model):
         "mail.activity.mixin",
         "invoice.activity.log.mixin",
         "invoice.recurrence.schedule.mixin",
+        "invoice.protected.fields.mixin",
     ]
     _description = "Recurring Invoice"
     _order = "state_sequence, date_next, id desc"
@@ -278,28 +279,68 @@ class InvoiceRecurrence(models.Model):
     # CRUD, each change logged
     # ------------------------------------------------------------------
 
+    @api.model
+    def _protected_fields(self):
+        # Kept by the schedule, the generation and the three ways to resume
+        # (invoice_recurrence_resume.py), or computed from the base document.
+        return (
+            *super()._protected_fields(),
+            "name",
+            "state",
+            "state_sequence",
+            "date_next",
+            "period_count",
+            "error_message",
+            "date_stopped",
+            "move_type",
+            "partner_id",
+            "journal_id",
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
+        # What the caller sent is checked here; the reference and the first
+        # date are the recurrence's own, written through the private path.
+        self._check_protected_fields(vals_list)
+        check_integer_values(self, vals_list)
+        vals_list = [dict(vals) for vals in vals_list]
         for vals in vals_list:
             if not vals.get("template_move_id"):
                 raise UserError(self.env._("A recurrence needs a base document."))
-            if vals.get("name", self.env._("New")) == self.env._("New"):
-                vals["name"] = self.env["ir.sequence"].next_by_code("invoice.recurrence") or "/"
+            self._check_template_readable(vals["template_move_id"])
+            vals["name"] = self.env["ir.sequence"].next_by_code("invoice.recurrence") or "/"
             vals["date_next"] = vals.get("date_start") or fields.Date.context_today(self)
-        return super().create(vals_list)
+        return super(InvoiceRecurrence, self._as_protected_writer()).create(vals_list).with_env(self.env)
 
     def write(self, vals):
         if "template_move_id" in vals and self.filtered("period_count"):
             raise UserError(
                 self.env._("The base document of a recurrence that generated documents cannot change.")
             )
+        check_integer_values(self, [vals])
+        if vals.get("template_move_id"):
+            self._check_template_readable(vals["template_move_id"])
         result = super().write(vals)
         if "date_start" in vals:
             # The schedule starts over from the start date until a period is generated.
             fresh = self.filtered(lambda recurrence: not recurrence.period_count)
             for date_start, recurrences in groupby(fresh, key=lambda recurrence: recurrence.date_start):
-                self.browse([recurrence.id for recurrence in recurrences]).date_next = date_start
+                self.browse([recurrence.id for recurrence in recurrences])._write_protected(
+                    {"date_next": date_start}
+                )
         return result
+
+    @api.model
+    def _check_template_readable(self, move_id):
+        """The user may read the base document it points at: every period is
+        a copy of it (partner, lines, amounts). Odoo checks record rules on
+        the recurrence written, not on the document its new id designates."""
+        if isinstance(move_id, bool) or not isinstance(move_id, int) or not 0 < move_id < 2**31:
+            raise UserError(self.env._("Choose the base document of the recurrence."))
+        move = self.env["account.move"].browse(move_id)
+        if not move.exists():
+            raise UserError(self.env._("The chosen base document no longer exists."))
+        move.check_access("read")
 
     def _activity_log_describes_creation(self):
         return True

@@ -234,7 +234,7 @@ class InvoiceRecurrence(models.Model):
         Move = self.env["account.move"].with_context(mail_create_nolog=True)
         created = {}
         for company, indexes in groupby(range(len(plan)), key=lambda index: plan[index][0].company_id):
-            moves = Move.with_company(company).create([vals_list[index] for index in indexes])
+            moves = Move.with_company(company)._create_protected([vals_list[index] for index in indexes])
             created.update(zip(indexes, moves.ids, strict=True))
         moves = self.env["account.move"].browse([created[index] for index in range(len(plan))])
         if to_post := moves.filtered(lambda move: move.recurrence_id.auto_post):
@@ -252,6 +252,22 @@ class InvoiceRecurrence(models.Model):
             template = recurrence.template_move_id
             if not template:
                 raise GenerationError(self.env._("The base document was deleted."))
+            # The scheduler runs as superuser: a base document its responsible
+            # may not read (a restricted status) is not copied into documents
+            # that the responsible, and others, would read.
+            responsible = recurrence.user_id
+            if responsible and not template.with_user(responsible).has_access("read"):
+                raise GenerationError(
+                    self.env._(
+                        "The responsible %(user)s may not see the base document %(document)s (status "
+                        "%(status)s, company %(company)s): choose a responsible who may, or move the "
+                        "document to a status they see.",
+                        user=responsible.name,
+                        document=template.name,
+                        status=template.workflow_status_id.name,
+                        company=template.company_id.name,
+                    )
+                )
             if template.partner_id and not template.partner_id.active:
                 raise GenerationError(
                     self.env._(
@@ -340,7 +356,7 @@ class InvoiceRecurrence(models.Model):
             key = (recurrence.period_count + count[recurrence], recurrence._next_period_date(day))
             progress[key].append(recurrence.id)
         for (period_count, date_next), ids in progress.items():
-            self.browse(ids).write({"period_count": period_count, "date_next": date_next})
+            self.browse(ids)._write_protected({"period_count": period_count, "date_next": date_next})
         self._log_per_document(
             generated,
             "recurring_document_created",

@@ -23,7 +23,9 @@ class InvoiceRecurrence(models.Model):
     def _stop(self, cause):
         """Stop after a failed period: cause shown, logged, responsible told."""
         self.ensure_one()
-        self.write({"state": "stopped", "error_message": cause, "date_stopped": fields.Datetime.now()})
+        self._write_protected(
+            {"state": "stopped", "error_message": cause, "date_stopped": fields.Datetime.now()}
+        )
         missing = ", ".join(
             format_date(self.env, day) for day in self._due_period_dates(fields.Date.context_today(self))
         )
@@ -40,14 +42,14 @@ class InvoiceRecurrence(models.Model):
 
     def _end(self, reason):
         """End these recurrences for ``reason``: no more documents."""
-        self.write({"state": "ended"})
+        self._write_protected({"state": "ended"})
         self.env["invoice.activity.log"]._log_action(
             self, "recurrence_ended", reason, chatter_body=Markup("<p>%s</p>") % reason
         )
 
     def _reactivate(self, details):
         """Resume these recurrences; ``details`` {recurrence id: text} says how."""
-        self.write({"state": "running", "error_message": False, "date_stopped": False})
+        self._write_protected({"state": "running", "error_message": False, "date_stopped": False})
         for recurrence in self:
             recurrence.activity_feedback(
                 ["invoice_workflow_audit.mail_activity_recurrence_stopped"], feedback=details[recurrence.id]
@@ -83,7 +85,7 @@ class InvoiceRecurrence(models.Model):
                 next=format_date(self.env, next_date),
             )
         for next_date, items in groupby(next_dates.items(), key=lambda item: item[1]):
-            self.browse([rid for rid, _day in items]).date_next = next_date
+            self.browse([rid for rid, _day in items])._write_protected({"date_next": next_date})
         self._reactivate(details)
         self._end_if_finished()
         return True

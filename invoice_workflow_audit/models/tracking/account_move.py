@@ -53,7 +53,7 @@ class AccountMove(models.Model):
     @api.model
     def _protected_fields(self):
         # Checked by the workflow layer's create and write, with its own.
-        return super()._protected_fields() + TRACKING_PROTECTED_FIELDS
+        return (*super()._protected_fields(), *TRACKING_PROTECTED_FIELDS)
 
     def _post_line_changes(self):
         """One chatter message and one log row per document for the changes of

@@ -5,16 +5,7 @@ from markupsafe import Markup
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
-from ..common import (
-    INTERNAL_CALL,
-    PROTECTED_WRITE_KEY,
-    SETTLED_PAYMENT_STATES,
-    STATUS_CHECKED_KEY,
-    STATUS_GROUPS,
-    check_protected_fields,
-    describe_change,
-    is_internal_call,
-)
+from ..common import SETTLED_PAYMENT_STATES, STATUS_GROUPS, describe_change
 
 # Kept by the workflow itself: users read them, never write them.
 WORKFLOW_PROTECTED_FIELDS = (
@@ -30,7 +21,8 @@ class AccountMove(models.Model):
     """The workflow layer of account.move: the status of each invoice, kept
     true to its accounting state, and the one way to change it by hand."""
 
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "invoice.protected.fields.mixin"]
 
     workflow_status_id = fields.Many2one(
         "invoice.workflow.status",
@@ -128,7 +120,7 @@ class AccountMove(models.Model):
         if moved:
             self.env["invoice.activity.log"]._log_action(self.browse(list(moved)), "status_changed", moved)
         if renotify:
-            renotify.with_context(**{PROTECTED_WRITE_KEY: INTERNAL_CALL}).write(
+            renotify._write_protected(
                 {"workflow_overdue_notified": False, "workflow_escalation_notified": False}
             )
 
@@ -144,16 +136,15 @@ class AccountMove(models.Model):
 
     @api.model
     def _protected_fields(self):
-        """Fields users read and never write, checked once in create and
-        write; each capability adds its own (super())."""
-        return WORKFLOW_PROTECTED_FIELDS
+        # Checked once in create and write by invoice.protected.fields.mixin;
+        # each capability adds its own.
+        return (*super()._protected_fields(), *WORKFLOW_PROTECTED_FIELDS)
 
     @api.model_create_multi
     def create(self, vals_list):
-        check_protected_fields(self, vals_list, self._protected_fields())
         explicit = [bool(vals.get("workflow_status_id")) for vals in vals_list]
         moves = super().create(vals_list)
-        if any(explicit) and not is_internal_call(self.env, STATUS_CHECKED_KEY):
+        if any(explicit) and not self._is_protected_write():
             for move, is_explicit in zip(moves, explicit, strict=True):
                 if is_explicit:
                     move._check_workflow_status_on_create()
@@ -183,12 +174,15 @@ class AccountMove(models.Model):
             )
 
     def write(self, vals):
-        check_protected_fields(self, [vals], self._protected_fields())
-        if "workflow_status_id" not in vals or is_internal_call(self.env, STATUS_CHECKED_KEY):
+        # The status set through write (kanban drag and drop, import, RPC)
+        # goes through action_set_workflow_status, whose own write is the
+        # private path.
+        if "workflow_status_id" not in vals or self._is_protected_write():
             return super().write(vals)
         vals = dict(vals)
-        status = self.env["invoice.workflow.status"].browse(vals.pop("workflow_status_id"))
-        vals.pop("workflow_status_date", None)
+        status = self.env["invoice.workflow.status"].browse(
+            self._workflow_status_id_argument(vals.pop("workflow_status_id"))
+        )
         result = super().write(vals) if vals else True
         # Writing the status a document already has changes nothing (imports).
         self.filtered(lambda move: move.workflow_status_id != status).action_set_workflow_status(status)
@@ -208,9 +202,9 @@ class AccountMove(models.Model):
         required and missing, or the user's groups may not use the status.
         """
         # The checks run as the user acting on the documents, whoever browsed the status.
-        status = self.env["invoice.workflow.status"].browse(
-            status.id if isinstance(status, models.Model) else status
-        )
+        status = self.env["invoice.workflow.status"].browse(self._workflow_status_id_argument(status))
+        if comment not in (None, False) and not isinstance(comment, str):
+            raise UserError(self.env._("The comment must be a text."))
         comment = (comment or "").strip()
         if not status:
             raise UserError(self.env._("Choose the status to move the documents to."))
@@ -225,9 +219,7 @@ class AccountMove(models.Model):
         with self.env.cr.savepoint():
             for move in self:
                 move._apply_workflow_accounting_action(status)
-            self.with_context(
-                **{STATUS_CHECKED_KEY: INTERNAL_CALL, PROTECTED_WRITE_KEY: INTERNAL_CALL}
-            ).write(
+            self._write_protected(
                 {
                     "workflow_status_id": status.id,
                     "workflow_status_date": fields.Datetime.now(),
@@ -237,6 +229,22 @@ class AccountMove(models.Model):
             )
             self._track_set_log_message(self._workflow_status_change_body(comment))
         return True
+
+    @api.model
+    def _workflow_status_id_argument(self, status):
+        """The id of the status a caller (RPC included) passed: a status
+        record, or an id. Anything else is refused in the user's language
+        rather than with a database or Python error."""
+        if isinstance(status, models.BaseModel):
+            if status._name != "invoice.workflow.status" or len(status) > 1:
+                raise UserError(self.env._("Choose one status to move the documents to."))
+            return status.id
+        if status in (None, False):
+            return False
+        # bool is an int: True is no status id. Ids are PostgreSQL integers.
+        if isinstance(status, bool) or not isinstance(status, int) or not 0 < status < 2**31:
+            raise UserError(self.env._("Choose one status to move the documents to."))
+        return status
 
     def _workflow_status_change_body(self, comment):
         if comment:
@@ -283,7 +291,9 @@ class AccountMove(models.Model):
                     allowed=allowed,
                 )
             )
-        if not status._is_available_to_user():
+        # Server code (superuser mode: scheduled and automated actions, sudo())
+        # routes a document anywhere, as Odoo's own group checks allow it.
+        if not self.env.su and not status._is_available_to_user():
             raise UserError(
                 self.env._(
                     "You are not allowed to move documents into status %(status)s: it is reserved "

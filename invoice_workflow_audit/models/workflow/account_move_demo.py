@@ -4,7 +4,7 @@ from datetime import timedelta
 from odoo import Command, api, fields, models
 
 from ...hooks import fill_workflow_statuses
-from ..common import INTERNAL_CALL, PROTECTED_WRITE_KEY, demo_documents, demo_env
+from ..common import demo_documents, demo_env
 
 
 class AccountMove(models.Model):
@@ -35,9 +35,7 @@ class AccountMove(models.Model):
         sent = posted("demo_invoice_1")
         sent.action_set_workflow_status(status("status_sent_demo"))
         # Sent five days ago: three days allowed, so past its time limit.
-        sent.with_context(**{PROTECTED_WRITE_KEY: INTERNAL_CALL}).write(
-            {"workflow_status_date": fields.Datetime.now() - timedelta(days=5)}
-        )
+        sent._write_protected({"workflow_status_date": fields.Datetime.now() - timedelta(days=5)})
         disputed = posted("demo_invoice_2")
         disputed.action_set_workflow_status(status("status_sent_demo"))
         disputed.action_set_workflow_status(

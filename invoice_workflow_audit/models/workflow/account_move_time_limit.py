@@ -4,8 +4,6 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..common import INTERNAL_CALL, PROTECTED_WRITE_KEY
-
 
 class AccountMove(models.Model):
     """The time limits of the statuses: when the current status expires, the
@@ -118,11 +116,10 @@ class AccountMove(models.Model):
                 ),
                 user_id=(move.invoice_user_id or move.create_uid).id,
             )
-        internal = {PROTECTED_WRITE_KEY: INTERNAL_CALL}
-        moves.with_context(**internal).workflow_overdue_notified = True
+        moves._write_protected({"workflow_overdue_notified": True})
         to_escalate = self.search(escalated, limit=batch_size)
         to_escalate._escalate_workflow_status()
-        to_escalate.with_context(**internal).workflow_escalation_notified = True
+        to_escalate._write_protected({"workflow_escalation_notified": True})
         remaining = self.search_count(overdue) + self.search_count(escalated)
         self.env["ir.cron"]._notify_progress(done=len(moves) + len(to_escalate), remaining=remaining)
 
