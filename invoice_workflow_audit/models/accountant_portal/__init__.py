@@ -2,6 +2,7 @@ from . import account_move
 from . import account_move_line
 from . import accountant_batch
 from . import accountant_batch_export
+from . import accountant_customer_email
 from . import accountant_deleted_entry
 from . import res_company
 from . import res_config_settings

@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
 
 # "E-mail the customer": at most so many e-mails in so many minutes, per
@@ -11,6 +11,13 @@ from odoo.exceptions import UserError
 SEND_LIMIT_PER_DOCUMENT = (1, 10)
 SEND_LIMIT_PER_ACCOUNTANT = (20, 60)
 SEND_SUBTYPE = "invoice_workflow_audit.mt_accountant_portal_sent"
+# The accountant's name in the customer's e-mail: at most so many characters.
+ACCOUNTANT_NAME_WIDTH = 64
+
+
+def _cut(text, width):
+    """``text``, cut to ``width`` characters (an ellipsis says it was)."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 class AccountMove(models.Model):
@@ -81,27 +88,21 @@ class AccountMove(models.Model):
     def _accountant_check_send_limits(self):
         """Refuse (UserError) an e-mail beyond the limits: one per document in
         ten minutes, twenty per accountant in an hour. Counted from the
-        messages the portal posted (their own subtype, their real author in
-        ``create_uid``), in the database: every worker sees the same count."""
+        record of each send (invoice.accountant.customer.email, which says
+        which accountant sent: the message itself is the server's), in the
+        database: every worker sees the same count."""
         self.ensure_one()
-        subtype = self.env.ref(SEND_SUBTYPE)
         now = fields.Datetime.now()
 
         def sent_within(minutes, domain):
             return (
-                self.env["mail.message"]
+                self.env["invoice.accountant.customer.email"]
                 .sudo()
-                .search_count(
-                    [
-                        *domain,
-                        ("subtype_id", "=", subtype.id),
-                        ("create_date", ">=", now - timedelta(minutes=minutes)),
-                    ]
-                )
+                .search_count([*domain, ("create_date", ">=", now - timedelta(minutes=minutes))])
             )
 
         count, minutes = SEND_LIMIT_PER_DOCUMENT
-        if sent_within(minutes, [("model", "=", self._name), ("res_id", "=", self.id)]) >= count:
+        if sent_within(minutes, [("move_id", "=", self.id)]) >= count:
             raise UserError(
                 self.env._(
                     "%(document)s was e-mailed to the customer less than %(minutes)s minutes ago: "
@@ -111,7 +112,7 @@ class AccountMove(models.Model):
                 )
             )
         count, minutes = SEND_LIMIT_PER_ACCOUNTANT
-        if sent_within(minutes, [("create_uid", "=", self.env.uid)]) >= count:
+        if sent_within(minutes, [("accountant_id", "=", self.env.uid)]) >= count:
             raise UserError(
                 self.env._(
                     "You e-mailed %(count)s documents in the last %(minutes)s minutes, the most allowed: "
@@ -127,35 +128,44 @@ class AccountMove(models.Model):
         portal access link (with its token), and log it with its send status.
 
         Called by the accountant portal once it checked the accountant's access
-        to the invoice. The message is posted in the company's name (its
-        partner is the author, the accountant is named in the text): the
-        accountant cannot read back the link's token from a message of their
-        own. The message is written in the customer's language; the names in
-        it are escaped (Markup). Raises UserError beyond the send limits.
+        to the invoice. The message holds the customer's token, so the
+        accountant must never read it: Odoo lets a message's author and its
+        creator (``create_uid``) read it, and a follower of an invoice reads
+        the invoice. The server therefore writes it, as superuser, in the
+        company's name (its partner is the author), without subscribing
+        anyone; the accountant is named in the text only. Who sent it is
+        recorded apart (invoice.accountant.customer.email) for the send
+        limits, and in the history. The message is written in the customer's
+        language; the names in it are escaped (Markup). Raises UserError
+        beyond the send limits.
         """
         self.ensure_one()
         self._accountant_check_send_limits()
-        move = self.sudo()
+        accountant = self.env.user
+        company = self.sudo().company_id
+        move = self.with_user(SUPERUSER_ID).with_company(company)
         customer = move.partner_id
-        company = move.company_id
         url = move.get_base_url() + move.get_portal_url(report_type="pdf", download=True)
-        env = self.with_context(lang=customer.lang or self.env.lang).env
+        env = move.with_context(lang=customer.lang or self.env.lang).env
         body = Markup("<p>%s</p><p><a href='%s'>%s</a></p><p>%s</p>") % (
             env._("Hello %(customer)s,", customer=customer.name),
             url,
             env._("Download %(document)s (PDF)", document=move.name),
+            # The customer learns who acted for the company. The name is the
+            # accountant's own text (/my/account): escaped by Markup, and cut
+            # short, so that it names someone and says nothing else.
             env._(
                 "Sent on behalf of %(company)s by %(user)s.",
                 company=company.name,
-                user=self.env.user.name,
+                user=_cut(accountant.name or "", ACCOUNTANT_NAME_WIDTH),
             ),
         )
         # From the company's address, else the server's default sender, else
         # (nothing else configured) the accountant's own address.
         email_from = (
             company.partner_id.email_formatted
-            or self.env["ir.mail_server"].sudo()._get_default_from_address()
-            or self.env.user.email_formatted
+            or move.env["ir.mail_server"]._get_default_from_address()
+            or accountant.email_formatted
         )
         # Not subscribed: a follower would read the invoice, and the message
         # with its token, through Odoo's portal rules.
@@ -169,8 +179,17 @@ class AccountMove(models.Model):
             subtype_xmlid=SEND_SUBTYPE,
             email_layout_xmlid="mail.mail_notification_light",
         )
+        move.env["invoice.accountant.customer.email"].create(
+            {
+                "company_id": company.id,
+                "move_id": move.id,
+                "accountant_id": accountant.id,
+                "mail_message_id": message.id,
+            }
+        )
+        # Logged as the accountant, who did it.
         self.env["invoice.activity.log"]._log_action(
-            move,
+            self.sudo(),
             "portal_document_sent",
             # Not the link itself: its token opens the invoice to whoever reads it.
             self.env._(
