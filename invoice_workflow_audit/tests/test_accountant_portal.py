@@ -179,7 +179,7 @@ class TestAccountantPortalAccess(AccountantPortalCommon):
         self.assertEqual(stamped.user_id, self.status_manager)
 
     def test_processed_flag_is_not_writable_in_the_back_office(self):
-        with self.assertRaises(UserError):
+        with self.assertRaisesRegex(AccessError, "cannot be written"):
             self.invoice_open.write({"accountant_processed": True})
         self.assertFalse(self.invoice_open.accountant_processed)
 

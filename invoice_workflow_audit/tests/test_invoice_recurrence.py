@@ -90,7 +90,10 @@ class TestRecurrenceSchedule(RecurrenceCommon):
             mute_logger("odoo.sql_db"),
             self.env.cr.savepoint(),
         ):
-            move.copy({"recurrence_id": recurrence.id, "recurrence_period_date": move.recurrence_period_date})
+            # The generation's own path, the only one that writes these links.
+            move._as_protected_writer().copy(
+                {"recurrence_id": recurrence.id, "recurrence_period_date": move.recurrence_period_date}
+            )
             self.env.flush_all()
 
     def test_leap_years(self):
@@ -317,7 +320,7 @@ class TestRecurrenceBatch(RecurrenceCommon):
         kept = self._recurrence(date_start="2026-03-01")
         paused = self._recurrence(self._base_invoice(partner=other_partner), date_start="2026-03-01")
         stopped = self._recurrence(date_start="2026-03-01")
-        stopped.state = "stopped"
+        stopped._stop("Paused for the test.")
         Recurrence = self.env["invoice.recurrence"]
         with freeze_time("2026-03-01"):
             due = Recurrence.search(Recurrence._get_due_recurrences_domain())
@@ -389,7 +392,7 @@ class TestRecurrenceBatch(RecurrenceCommon):
         failing = self._recurrence()
         healthy = self._recurrence()
         # A document already stands for the failing recurrence's second period.
-        failing.template_move_id.copy(
+        failing.template_move_id._as_protected_writer().copy(
             {"recurrence_id": failing.id, "recurrence_period_date": date(2026, 2, 28)}
         )
         with freeze_time("2026-04-10"), mute_logger("odoo.sql_db"):

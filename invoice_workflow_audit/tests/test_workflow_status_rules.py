@@ -79,7 +79,7 @@ class TestWorkflowStatusRules(WorkflowStatusCommon):
         clerk_invoice = invoice.with_user(self.invoice_user).with_context(**FORGED_CONTEXT)
         with self.assertRaisesRegex(UserError, "not allowed"):
             clerk_invoice.write({"workflow_status_id": self.dispute.id})
-        with self.assertRaisesRegex(UserError, "Only the accountant"):
+        with self.assertRaisesRegex(AccessError, "cannot be written"):
             clerk_invoice.write({"accountant_processed": True})
         for values in (
             {"audit_print_count": 0},
