@@ -90,6 +90,9 @@ class TestKeptFieldsRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
         cls.env["invoice.accountant.deleted.entry"].sudo()._create_protected(
             [{"company_id": cls.company.id, "move_id": 10**6, "name": "KEPT/0001"}]
         )
+        cls.env["invoice.accountant.customer.email"].sudo()._create_protected(
+            [{"company_id": cls.company.id, "move_id": cls.invoice.id, "accountant_id": cls.users["portal"].id}]
+        )
         cls.recurrence = cls.env["invoice.recurrence"].create({"template_move_id": cls.invoice.id})
 
     def _record(self, model):
@@ -148,6 +151,7 @@ class TestKeptFieldsRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
                 "invoice.activity.log.seal",
                 "invoice.accountant.batch",
                 "invoice.accountant.deleted.entry",
+                "invoice.accountant.customer.email",
             },
             "a new model of the guard: give it a record in _record",
         )

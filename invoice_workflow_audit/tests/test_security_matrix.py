@@ -19,10 +19,11 @@ VERIFY = "invoice.activity.log.verify"
 RECURRENCE = "invoice.recurrence"
 BATCH = "invoice.accountant.batch"
 DELETED = "invoice.accountant.deleted.entry"
+EMAILED = "invoice.accountant.customer.email"
 
 # Every model the addon defines has its line in the matrix. Abstract models
 # have no table and no records: they are listed here instead.
-MODELS = (STATUS, STATUS_CHANGE, LOG, LINK, PENDING, SEAL, VERIFY, RECURRENCE, BATCH, DELETED)
+MODELS = (STATUS, STATUS_CHANGE, LOG, LINK, PENDING, SEAL, VERIFY, RECURRENCE, BATCH, DELETED, EMAILED)
 ABSTRACT_MODELS = {
     "invoice.activity.log.mixin",
     "invoice.protected.fields.mixin",
@@ -61,7 +62,8 @@ OPERATIONS = ("read", "create", "write", "unlink")
 #   changes or deletes them.
 # - Verify Integrity: the account owner only.
 # - Recurrences: invoicing users manage them, read-only accounting users read them.
-# - Entry batches and the record of deleted entries: accounting managers read
+# - Entry batches, the record of deleted entries and of the invoices e-mailed
+#   from the accountant portal: accounting managers read
 #   them; portal accountants never through the ORM (the portal reads their
 #   company's batches as superuser); nobody creates, changes or deletes them.
 # - User profiles (README.rst, "User profiles"): Sales administration is an
@@ -179,6 +181,17 @@ EXPECTED = {
     (RECURRENCE, "sales_admin"): "rcwu",
     (RECURRENCE, "sales_rep"): "----",
     (RECURRENCE, "purchasing"): "----",
+    (EMAILED, "invoice_user"): "----",
+    (EMAILED, "account_manager"): "r---",
+    (EMAILED, "readonly"): "----",
+    (EMAILED, "status_manager"): "----",
+    (EMAILED, "account_owner"): "----",
+    (EMAILED, "portal_accountant"): "----",
+    (EMAILED, "portal_customer"): "----",
+    (EMAILED, "public"): "----",
+    (EMAILED, "sales_admin"): "----",
+    (EMAILED, "sales_rep"): "----",
+    (EMAILED, "purchasing"): "----",
 }
 
 # Append-only for real: these operations raise AccessError with superuser
@@ -192,6 +205,7 @@ REFUSED_TO_SUPERUSER = {
     SEAL: ("create", "write", "unlink"),
     BATCH: ("create", "write", "unlink"),
     DELETED: ("create", "write", "unlink"),
+    EMAILED: ("create", "write", "unlink"),
 }
 
 # The field read by the read attempt.
@@ -206,6 +220,7 @@ READ_FIELDS = {
     RECURRENCE: "interval_number",
     BATCH: "checksum",
     DELETED: "name",
+    EMAILED: "accountant_id",
 }
 
 
@@ -292,6 +307,7 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             RECURRENCE: cls.env[RECURRENCE].create({"template_move_id": cls.invoice.id}),
             BATCH: cls.env[BATCH].sudo()._create_protected([cls._create_values(BATCH)]),
             DELETED: cls.env[DELETED].sudo()._create_protected([cls._create_values(DELETED)]),
+            EMAILED: cls.env[EMAILED].sudo()._create_protected([cls._create_values(EMAILED)]),
         }
         cls._commit_work()
 
@@ -329,6 +345,11 @@ class TestSecurityMatrix(WorkflowStatusCommon):
                 "checksum": "1" * 64,
             },
             DELETED: {"company_id": cls.company.id, "move_id": 10**6, "name": "Matrix/0001"},
+            EMAILED: {
+                "company_id": cls.company.id,
+                "move_id": cls.invoice.id,
+                "accountant_id": cls.users["portal_accountant"].id,
+            },
         }[model]
 
     def _write_values(self, model):
@@ -343,6 +364,7 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             RECURRENCE: {"interval_number": 3},
             BATCH: {"checksum": "0" * 64},
             DELETED: {"name": "Rewritten"},
+            EMAILED: {"accountant_id": self.users["invoice_user"].id},
         }[model]
 
     # ------------------------------------------------------------------

@@ -179,7 +179,7 @@ class AccountMove(models.Model):
             subtype_xmlid=SEND_SUBTYPE,
             email_layout_xmlid="mail.mail_notification_light",
         )
-        move.env["invoice.accountant.customer.email"].create(
+        move.env["invoice.accountant.customer.email"]._create_protected(
             {
                 "company_id": company.id,
                 "move_id": move.id,

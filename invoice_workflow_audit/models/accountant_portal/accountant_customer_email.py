@@ -12,12 +12,13 @@ class InvoiceAccountantCustomerEmail(models.Model):
     customer's token in it), and so it no longer says who sent it. Nor a field
     on mail.message: message_post passes every mail.message field from its
     keyword arguments, so anyone who may post could set it on a message of
-    their own and exhaust another accountant's limit. Here no access right
-    lets anyone but the server create or change a row: they are inserted as
-    superuser by _accountant_send_to_customer only, and counted in the
-    database, so that every worker sees the same count."""
+    their own and exhaust another accountant's limit. Here nobody but the
+    server creates a row (invoice.append.only.mixin), in
+    _accountant_send_to_customer; the rows are counted in the database, so
+    that every worker sees the same count."""
 
     _name = "invoice.accountant.customer.email"
+    _inherit = ["invoice.append.only.mixin"]
     _description = "Invoice E-mailed from the Accountant Portal"
     _order = "create_date desc, id desc"
     _check_company_auto = True
