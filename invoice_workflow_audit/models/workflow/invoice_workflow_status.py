@@ -4,6 +4,19 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..common import STATUS_GROUP_COLORS, STATUS_GROUPS
 
+# The people who run the workflow: a status restricted to some groups hides its
+# documents from the other users, never from them. The account owner answers
+# for the books and their history, the status managers configure the statuses
+# (a status must not hide its documents from whoever made it), the accounting
+# administrators close the periods: each needs every document.
+WORKFLOW_RUNNER_GROUPS = (
+    "invoice_workflow_audit.group_account_owner",
+    "invoice_workflow_audit.group_invoice_workflow_manager",
+    "account.group_account_manager",
+)
+# How many of the users a restricted status hides its documents from are named.
+VISIBILITY_WARNING_NAMES = 5
+
 
 class InvoiceWorkflowStatus(models.Model):
     _name = "invoice.workflow.status"
@@ -55,7 +68,12 @@ class InvoiceWorkflowStatus(models.Model):
         "group_id",
         string="Available To",
         help="Only members of these groups see documents in this status and may move "
-        "documents into it. Leave empty for everyone.",
+        "documents into it. Leave empty for everyone. The account owner, the status managers "
+        "and the accounting administrators always see the documents.",
+    )
+    visibility_warning = fields.Text(
+        compute="_compute_visibility_warning",
+        help="Who stops seeing the documents in this status because of its groups.",
     )
     next_status_ids = fields.Many2many(
         "invoice.workflow.status",
@@ -86,6 +104,34 @@ class InvoiceWorkflowStatus(models.Model):
     def _compute_color(self):
         for status in self:
             status.color = STATUS_GROUP_COLORS[status.group][0] if status.group else 0
+
+    @api.depends("group_ids", "company_id")
+    def _compute_visibility_warning(self):
+        runners = self._workflow_runner_groups()
+        for status in self:
+            status.visibility_warning = status._visibility_warning(runners) if status.group_ids else False
+
+    def _visibility_warning(self, runners):
+        self.ensure_one()
+        # sudo: the status manager learns who the status hides documents from,
+        # whatever the access rights on users and their groups.
+        domain = [("share", "=", False), ("groups_id", "not in", (self.group_ids | runners).ids)]
+        if self.company_id:
+            domain.append(("company_ids", "in", self.company_id.ids))
+        Users = self.env["res.users"].sudo()
+        count = Users.search_count(domain)
+        if not count:
+            return False
+        names = Users.search(domain, order="name, id", limit=VISIBILITY_WARNING_NAMES).mapped("name")
+        if count > len(names):
+            names.append("…")
+        return self.env._(
+            "Internal users outside these groups will not see documents in this status: %(users)s "
+            "(%(count)s users). The account owner, the status managers and the accounting "
+            "administrators always see them.",
+            users=", ".join(names),
+            count=count,
+        )
 
     def _compute_move_count(self):
         counts = dict(
@@ -239,8 +285,9 @@ class InvoiceWorkflowStatus(models.Model):
     def _get_hidden_status_ids(self):
         """Statuses whose documents the current user may not see: statuses
         restricted to groups the user is not a member of. The restriction
-        concerns internal users: portal and public users (the customer on
-        /my/invoices) see their documents whatever their status."""
+        concerns internal users other than the people who run the workflow
+        (WORKFLOW_RUNNER_GROUPS): they, and portal and public users (the
+        customer on /my/invoices), see documents whatever their status."""
         if self.env.user.share:
             return ()
         return self._hidden_status_ids_for_groups(frozenset(self.env.user._get_group_ids()))
@@ -249,9 +296,28 @@ class InvoiceWorkflowStatus(models.Model):
     @tools.ormcache("user_group_ids")
     def _hidden_status_ids_for_groups(self, user_group_ids):
         # Cached per set of groups; cleared with the registry cache whenever a
-        # status changes its groups, is archived or deleted (_clear_access_caches).
+        # status changes its groups, is archived or deleted (_clear_access_caches),
+        # or a user's groups change (res.users clears it).
+        #
+        # The people who run the workflow are exempted here, by their groups,
+        # rather than by rules per group: account's own group rules on
+        # account.move (invoicing users see all) are OR-ed with any group rule,
+        # so only a global rule restricts an invoicing user, and a global rule
+        # cannot be lifted for a group. An empty list, as for portal users,
+        # reduces the global rules to TRUE for them.
+        if user_group_ids & set(self._workflow_runner_groups().ids):
+            return ()
         restricted = self.sudo().with_context(active_test=False).search([("group_ids", "!=", False)])
         return tuple(status.id for status in restricted if not set(status.group_ids.ids) & user_group_ids)
+
+    @api.model
+    def _workflow_runner_groups(self):
+        """The groups that see every document whatever its status (WORKFLOW_RUNNER_GROUPS)."""
+        IrModelData = self.env["ir.model.data"]
+        ids = [
+            IrModelData._xmlid_to_res_id(xmlid, raise_if_not_found=False) for xmlid in WORKFLOW_RUNNER_GROUPS
+        ]
+        return self.env["res.groups"].sudo().browse(filter(None, ids))
 
     def _is_available_to_user(self, user=None):
         self.ensure_one()
