@@ -91,7 +91,13 @@ class TestKeptFieldsRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
             [{"company_id": cls.company.id, "move_id": 10**6, "name": "KEPT/0001"}]
         )
         cls.env["invoice.accountant.customer.email"].sudo()._create_protected(
-            [{"company_id": cls.company.id, "move_id": cls.invoice.id, "accountant_id": cls.users["portal"].id}]
+            [
+                {
+                    "company_id": cls.company.id,
+                    "move_id": cls.invoice.id,
+                    "accountant_id": cls.users["portal"].id,
+                }
+            ]
         )
         cls.recurrence = cls.env["invoice.recurrence"].create({"template_move_id": cls.invoice.id})
 
