@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import json
+
 from freezegun import freeze_time
 
 from odoo import Command
@@ -112,6 +114,26 @@ class WorkflowStatusCommon(AccountTestInvoicingCommon):
             f"/web/dataset/call_kw/{model}/{method}",
             {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
         )
+
+    def _assert_rpc_refused(self, error, message, model, method, *args, **kwargs):
+        """Call ``method`` of ``model`` through JSON-RPC and assert the answer
+        is the ``error`` (e.g. "odoo.exceptions.AccessError") with a message
+        matching ``message``: what the user reads, not a traceback."""
+        response = self.url_open(
+            f"/web/dataset/call_kw/{model}/{method}",
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "params": {"model": model, "method": method, "args": list(args), "kwargs": kwargs},
+                }
+            ),
+            headers={"Content-Type": "application/json"},
+        ).json()
+        self.assertIn("error", response, f"{model}.{method} was not refused")
+        data = response["error"]["data"]
+        self.assertEqual(data["name"], error, data["message"])
+        self.assertRegex(data["message"], message)
 
 
 class RecurrenceCommon(WorkflowStatusCommon):

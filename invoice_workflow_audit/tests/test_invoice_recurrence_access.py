@@ -78,20 +78,27 @@ class TestInvoiceRecurrenceAccess(RecurrenceCommon, AccountTestInvoicingHttpComm
             {"date_stopped": False},
         ):
             with self.subTest(vals=vals):
-                with self.assertRaisesRegex(JsonRpcException, "cannot be written"):
-                    self._call_kw("invoice.recurrence", "write", recurrence.ids, vals)
+                self._assert_rpc_refused(
+                    "odoo.exceptions.AccessError",
+                    "cannot be written",
+                    "invoice.recurrence",
+                    "write",
+                    recurrence.ids,
+                    vals,
+                )
         recurrence.invalidate_recordset()
         self.assertEqual(recurrence.state, "stopped")
         self.assertEqual(recurrence.error_message, "Product archived.")
         # A document's link to a recurrence is the generation's only.
         other = self._base_invoice(post=False)
-        with self.assertRaisesRegex(JsonRpcException, "cannot be written"):
-            self._call_kw(
-                "account.move",
-                "write",
-                other.ids,
-                {"recurrence_id": recurrence.id, "recurrence_period_date": "2026-01-31"},
-            )
+        self._assert_rpc_refused(
+            "odoo.exceptions.AccessError",
+            "cannot be written",
+            "account.move",
+            "write",
+            other.ids,
+            {"recurrence_id": recurrence.id, "recurrence_period_date": "2026-01-31"},
+        )
         self.assertFalse(other.recurrence_id)
         # One of the three ways resumes it, and is logged.
         self._call_kw("invoice.recurrence", "action_reactivate_skip", recurrence.ids)

@@ -207,31 +207,34 @@ class TestKeptFieldsRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
         for group, record, fname in cases:
             with self.subTest(field=fname):
                 self.authenticate(self.users[group].login, self.users[group].login)
-                with self.assertRaisesRegex(JsonRpcException, "cannot be written"):
-                    self._call_kw(
-                        record._name,
-                        "write",
-                        record.ids,
-                        {fname: self._forged_value(record, fname)},
-                        context=FORGED_CONTEXT,
-                    )
+                self._assert_rpc_refused(
+                    "odoo.exceptions.AccessError",
+                    "cannot be written",
+                    record._name,
+                    "write",
+                    record.ids,
+                    {fname: self._forged_value(record, fname)},
+                    context=FORGED_CONTEXT,
+                )
 
     def test_create_and_import_refuse_kept_fields(self):
         self.authenticate(self.users["invoice_user"].login, self.users["invoice_user"].login)
-        with self.assertRaisesRegex(JsonRpcException, "cannot be written"):
-            self._call_kw(
-                "invoice.recurrence",
-                "create",
-                {"template_move_id": self.invoice.id, "state": "ended", "period_count": 99},
-                context=FORGED_CONTEXT,
-            )
-        with self.assertRaisesRegex(JsonRpcException, "cannot be written"):
-            self._call_kw(
-                "account.move",
-                "create",
-                {"move_type": "out_invoice", "partner_id": self.partner_a.id, "accountant_processed": True},
-                context=FORGED_CONTEXT,
-            )
+        self._assert_rpc_refused(
+            "odoo.exceptions.AccessError",
+            "cannot be written",
+            "invoice.recurrence",
+            "create",
+            {"template_move_id": self.invoice.id, "state": "ended", "period_count": 99},
+            context=FORGED_CONTEXT,
+        )
+        self._assert_rpc_refused(
+            "odoo.exceptions.AccessError",
+            "cannot be written",
+            "account.move",
+            "create",
+            {"move_type": "out_invoice", "partner_id": self.partner_a.id, "accountant_processed": True},
+            context=FORGED_CONTEXT,
+        )
         count = self.env["account.move"].search_count([])
         result = self._call_kw(
             "account.move",
