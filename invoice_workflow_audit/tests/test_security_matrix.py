@@ -26,6 +26,7 @@ DELETED = "invoice.accountant.deleted.entry"
 MODELS = (STATUS, STATUS_CHANGE, LOG, LINK, PENDING, SEAL, VERIFY, RECURRENCE, BATCH, DELETED)
 ABSTRACT_MODELS = {
     "invoice.activity.log.mixin",
+    "invoice.activity.log.admin.mixin",
     "invoice.activity.log.immutable",
     "invoice.accountant.batch.export",
     "invoice.recurrence.schedule.mixin",
