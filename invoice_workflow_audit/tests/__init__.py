@@ -26,3 +26,4 @@ from . import test_multi_company
 from . import test_accountant_portal_exports
 from . import test_accountant_portal_send
 from . import test_user_profiles
+from . import test_activity_log_admin_changes

@@ -28,6 +28,7 @@ ABSTRACT_MODELS = {
     "invoice.activity.log.mixin",
     "invoice.protected.fields.mixin",
     "invoice.append.only.mixin",
+    "invoice.activity.log.admin.mixin",
     "invoice.accountant.batch.export",
     "invoice.recurrence.schedule.mixin",
 }

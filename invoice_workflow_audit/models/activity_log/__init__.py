@@ -8,3 +8,8 @@ from . import res_company
 from . import res_config_settings
 from . import res_users
 from . import res_groups
+from . import invoice_activity_log_admin_mixin
+from . import ir_model_access
+from . import ir_rule
+from . import ir_cron
+from . import ir_actions_server
