@@ -51,23 +51,23 @@ class AccountMove(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if self._is_limited_profile_call():
-            invoice_types = self.get_invoice_types(include_receipts=True)
-            default_type = self.env.context.get("default_move_type")
-            self._refuse_profile_changes(
-                {
-                    fname
-                    for vals in vals_list
-                    if (vals.get("move_type") or default_type) in invoice_types
-                    for fname in PROFILE_KEPT_ON_CREATE
-                    if fname in vals and self._kept_value(fname, vals[fname]) != PROFILE_KEPT_FIELDS[fname]
-                }
-            )
-            # copy() calls create on the originals, and account's create
-            # resets their "dirty" flags by a write: a profile duplicating a
-            # posted document it may not write would be refused.
-            self = self.browse()
-        return super().create(vals_list)
+        if not self._is_limited_profile_call():
+            return super().create(vals_list)
+        invoice_types = self.get_invoice_types(include_receipts=True)
+        default_type = self.env.context.get("default_move_type")
+        self._refuse_profile_changes(
+            {
+                fname
+                for vals in vals_list
+                if (vals.get("move_type") or default_type) in invoice_types
+                for fname in PROFILE_KEPT_ON_CREATE
+                if fname in vals and self._kept_value(fname, vals[fname]) != PROFILE_KEPT_FIELDS[fname]
+            }
+        )
+        # copy() calls create on the originals, and account's create resets
+        # their "dirty" flags by a write: a profile duplicating a posted
+        # document, which it may not write, would be refused.
+        return super(AccountMove, self.browse()).create(vals_list)
 
     def write(self, vals):
         kept = set(vals) & set(PROFILE_KEPT_FIELDS)
