@@ -26,9 +26,10 @@ class MailFollowers(models.Model):
         return ["|", ("res_model", "!=", Move._name), ("res_id", "in", Move._search([]))]
 
     def _apply_ir_rules(self, query, mode="read"):
-        super()._apply_ir_rules(query, mode)
+        result = super()._apply_ir_rules(query, mode)
         if not self.env.su:
             expression.expression(self._readable_documents_domain(), self.sudo(), self._table, query)
+        return result
 
     def _check_access(self, operation):
         result = super()._check_access(operation)
