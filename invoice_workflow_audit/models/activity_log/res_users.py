@@ -15,18 +15,16 @@ def _log_owner_changes(env, before):
     after = _owners(env)
     Log = env["invoice.activity.log"]
     for user in after - before:
+        name = f"{user.name} ({user.login})"
         for company in user.sudo().company_ids:
             Log._log_action(
-                company,
-                "owner_granted",
-                env._("Account owner rights granted to %(user)s", user=f"{user.name} ({user.login})"),
+                company, "owner_granted", env._("Account owner rights granted to %(user)s", user=name)
             )
     for user in before - after:
+        name = f"{user.name} ({user.login})"
         for company in user.sudo().company_ids:
             Log._log_action(
-                company,
-                "owner_revoked",
-                env._("Account owner rights revoked from %(user)s", user=f"{user.name} ({user.login})"),
+                company, "owner_revoked", env._("Account owner rights revoked from %(user)s", user=name)
             )
 
 
