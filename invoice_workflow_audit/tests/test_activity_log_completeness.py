@@ -157,3 +157,41 @@ class TestActivityLogPrinting(WorkflowStatusCommon, AccountTestInvoicingHttpComm
         self.assertEqual(len(printed), 1)
         self.assertIn("stored PDF", printed.description)
         self.assertEqual(printed.user_id, self.invoice_user)
+
+
+@tagged("post_install", "-at_install")
+class TestActivityLogExternalApi(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
+    """An integration's calls are recorded with its IP address, as the web client's."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._enable_activity_log()
+
+    def test_json_rpc_calls_carry_the_callers_address(self):
+        login = self.invoice_user.login
+        move_id = self.make_jsonrpc_request(
+            "/jsonrpc",
+            {
+                "service": "object",
+                "method": "execute_kw",
+                "args": [
+                    self.env.cr.dbname,
+                    self.invoice_user.id,
+                    login,
+                    "account.move",
+                    "create",
+                    [
+                        {
+                            "move_type": "out_invoice",
+                            "partner_id": self.partner_a.id,
+                            "invoice_line_ids": [[0, 0, {"name": "API", "quantity": 1, "price_unit": 10.0}]],
+                        }
+                    ],
+                ],
+            },
+        )
+        self._flush_tracking()
+        rows = self._log_rows(self.env["account.move"].browse(move_id))
+        self.assertEqual(rows.mapped("action_type"), ["document_created"])
+        self.assertEqual(rows.ip_address, "127.0.0.1")

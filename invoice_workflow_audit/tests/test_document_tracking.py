@@ -20,6 +20,24 @@ class TestDocumentTracking(WorkflowStatusCommon):
         cls._enable_activity_log()
         cls.partner_a.email = "partner_a@example.com"
 
+    def test_created_and_posted_at_once_tells_its_posting_in_the_chatter(self):
+        # Point of sale, sale auto-invoicing and imports create and post in
+        # one transaction, where Odoo's mail tracking records nothing.
+        self._flush_tracking()
+        invoice = self._draft_invoice()
+        invoice.action_post()
+        bodies = "\n".join(self._messages(invoice).mapped("body"))
+        self.assertIn("Posted", bodies)
+        self.assertIn("In progress", bodies)
+        self.assertEqual(len(self._log_rows(invoice, action_type="document_posted")), 1)
+        # Posted in a later transaction: tracking tells it, once.
+        later = self._draft_invoice()
+        self._flush_tracking()
+        later.action_post()
+        messages = self._messages(later)
+        self.assertFalse([body for body in messages.mapped("body") if "Posted" in body])
+        self.assertIn("state", messages.tracking_value_ids.field_id.mapped("name"))
+
     def test_printing_is_counted_logged_and_in_chatter(self):
         invoice = self._posted_invoice()
         self.env["ir.actions.report"]._render_qweb_pdf("account.account_invoices", invoice.ids)

@@ -1,5 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import contextlib
 import logging
+import threading
 from datetime import timedelta
 
 from odoo import api, fields, models, tools
@@ -29,6 +31,21 @@ INSERTED_COLUMNS = (*(name for name in HASHED_FIELDS if name != "id"), "send_sta
 # button clicked twice): enough against floods, nothing lost of who did what.
 REPEAT_WINDOW_SECONDS = 60
 REPEATABLE_ACTIONS = ("document_printed",)
+
+
+# The address of the external API's caller, for the call only (per thread:
+# each worker thread serves one request at a time).
+_EXTERNAL_CALLER = threading.local()
+
+
+@contextlib.contextmanager
+def remember_external_caller(address):
+    """Keep ``address`` as the caller's IP address while the external API runs a call."""
+    _EXTERNAL_CALLER.address = address
+    try:
+        yield
+    finally:
+        _EXTERNAL_CALLER.address = None
 
 
 class InvoiceActivityLog(models.Model):
@@ -275,11 +292,15 @@ class InvoiceActivityLog(models.Model):
     @api.model
     def _current_ip_address(self):
         # Werkzeug's remote_addr: Odoo rewrites it from X-Forwarded-For when it
-        # runs in proxy mode. No request (scheduler, shell): no address.
+        # runs in proxy mode. The external API hides its request during the
+        # call: its caller's address was kept (controllers/external_api.py).
+        # No request (scheduler, shell): no address.
         try:
-            return request.httprequest.remote_addr if request else False
+            if request:
+                return request.httprequest.remote_addr
         except RuntimeError:
-            return False
+            pass
+        return getattr(_EXTERNAL_CALLER, "address", None) or False
 
     @api.model
     def _log_export(self, company, records, fields_to_export):

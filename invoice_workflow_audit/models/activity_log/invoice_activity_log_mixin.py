@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from markupsafe import Markup
+
 from odoo import api, models, tools
 
 from ..common import NAMES_KEY, describe_change
@@ -46,7 +48,11 @@ class InvoiceActivityLogMixin(models.AbstractModel):
 
     def write(self, vals):
         fnames = self._activity_log_fields() & vals.keys() if self else ()
-        logged = self._activity_log_records().filtered("company_id.activity_log_enabled") if fnames else ()
+        records = self._activity_log_records() if fnames else self.browse()
+        # The history's rows, and the chatter of the records whose tracking
+        # Odoo left out (created in this transaction).
+        logged = records.filtered("company_id.activity_log_enabled")
+        logged |= records._activity_log_tracking_discarded()
         if not logged:
             return super().write(vals)
         # Values as they are before the write, as the user read them.
@@ -57,8 +63,33 @@ class InvoiceActivityLogMixin(models.AbstractModel):
             old = before[record.id]
             changed = [fname for fname in sorted(fnames) if record[fname] != old[fname]]
             for action_type, action_fnames in record._activity_log_actions(changed):
-                Log._log_action(record, action_type, record._activity_log_describe(action_fnames, old))
+                description = record._activity_log_describe(action_fnames, old)
+                Log._log_action(
+                    record,
+                    action_type,
+                    description,
+                    chatter_body=record._activity_log_untracked_bodies({record.id: description}) or None,
+                )
         return result
+
+    def _activity_log_tracking_discarded(self):
+        """These records whose field tracking Odoo leaves out: mail discards
+        the tracking of a record created in the same transaction, so an
+        invoice created and posted at once (point of sale, sale
+        auto-invoicing, imports) would show no posting in its chatter."""
+        initial = self.env.cr.precommit.data.get(f"mail.tracking.{self._name}", {})
+        return self.filtered(lambda record: record.id in initial and initial[record.id] is None)
+
+    def _activity_log_untracked_bodies(self, descriptions):
+        """Chatter notes {record id: body} telling what the history tells
+        (``descriptions``, {record id: text}), for the records among these
+        whose tracking Odoo left out; empty when tracking writes the chatter."""
+        discarded = self.browse(list(descriptions))._activity_log_tracking_discarded()
+        return {
+            record.id: Markup("<p>%s</p>") % Markup("<br/>").join(descriptions[record.id].split("\n"))
+            for record in discarded
+            if descriptions[record.id]
+        }
 
     def unlink(self):
         if self._activity_log_deleted and (logged := self._activity_log_records()):

@@ -118,7 +118,10 @@ class AccountMove(models.Model):
                 move.workflow_status_id = move.workflow_status_id
                 move.workflow_status_date = move.workflow_status_date
         if moved:
-            self.env["invoice.activity.log"]._log_action(self.browse(list(moved)), "status_changed", moved)
+            changed = self.browse(list(moved))
+            bodies = changed._activity_log_untracked_bodies(moved) or None
+            Log = self.env["invoice.activity.log"]
+            Log._log_action(changed, "status_changed", moved, chatter_body=bodies)
         if renotify:
             renotify._write_protected(
                 {"workflow_overdue_notified": False, "workflow_escalation_notified": False}
