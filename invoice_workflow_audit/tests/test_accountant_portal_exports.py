@@ -123,6 +123,8 @@ class TestAccountantExports(AccountantExportsCommon):
         self.assertEqual(len(row), 1)
         self.assertEqual(row.user_id, self.accountant)
         self.assertIn(batch.checksum, row.description)
+        # Named by company, period and format, not by its technical id.
+        self.assertEqual(row.document_name, f"{self.company.name} — {batch.period_label} — CSV")
         # Listed on the page.
         page = self._get(self._url("/exports"))
         self.assertIn("o_accountant_batch", page)

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import JsonRpcException, new_test_user, tagged
 
@@ -60,14 +61,40 @@ class TestActivityLog(WorkflowStatusCommon):
         self.assertEqual(deleted.document_name, name)
         self.assertEqual(deleted.res_model, "account.move")
 
+    def test_the_owners_are_told_of_a_new_owner(self):
+        self.owner.email = "first.owner@example.com"
+        newcomer = new_test_user(
+            self.env,
+            login="iwa_new_owner",
+            groups="account.group_account_invoice",
+            email="new@example.com",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+        )
+        newcomer.groups_id |= self.env.ref("invoice_workflow_audit.group_account_owner")
+        mail = self.env["mail.mail"].search([("email_to", "ilike", "first.owner@example.com")])
+        self.assertEqual(len(mail), 1)
+        self.assertIn("iwa_new_owner", mail.body_html)
+        self.assertNotIn("new@example.com", mail.email_to, "the newcomer is not told of themselves")
+
     def test_status_configuration_is_logged(self):
         status = self.env["invoice.workflow.status"].create({"name": "Audited", "group": "in_progress"})
         status.time_limit_hours = 3
+        managers = self.env.ref("account.group_account_manager")
+        status.group_ids = managers
+        status.write({"group_ids": [Command.clear()], "require_comment": False})  # only one change
         status.unlink()
-        actions = self._log_rows(res_model="invoice.workflow.status", res_id=status.id).mapped("action_type")
+        rows = self._log_rows(res_model="invoice.workflow.status", res_id=status.id)
         self.assertEqual(
-            actions, ["status_config_created", "status_config_modified", "status_config_deleted"]
+            rows.mapped("action_type"),
+            ["status_config_created"] + ["status_config_modified"] * 3 + ["status_config_deleted"],
         )
+        # What changed, old → new, as for documents.
+        modified = rows.filtered(lambda row: row.action_type == "status_config_modified")
+        self.assertEqual(modified[0].description, "Time Limit (hours): - → 3.0")
+        self.assertIn(f"- → {managers.display_name}", modified[1].description)
+        self.assertIn(f"{managers.display_name} → -", modified[2].description)
+        self.assertNotIn("Require", modified[2].description)
 
     def test_disabled_company_writes_nothing_but_chatter_works(self):
         self.company.with_user(self.owner).activity_log_enabled = False

@@ -102,6 +102,18 @@ class InvoiceAccountantBatch(models.Model):
             "deleted": self.env._("deleted"),
         }
 
+    @api.depends("company_id", "period_label", "file_format")
+    def _compute_display_name(self):
+        # What the history and the lists name: the company, the period, the format.
+        formats = dict(BATCH_FORMATS)
+        for batch in self:
+            batch.display_name = self.env._(
+                "%(company)s — %(period)s — %(format)s",
+                company=batch.sudo().company_id.name,
+                period=batch.period_label,
+                format=formats.get(batch.file_format, ""),
+            )
+
     @api.depends("date", "date_from", "date_to", "company_id")
     def _compute_changed(self):
         self.env["account.move"].flush_model(["write_date", "state", "posted_before", "date"])

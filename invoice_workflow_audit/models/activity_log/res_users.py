@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from markupsafe import Markup
+
 from odoo import api, models
 
 from ..common import OWNER_GROUP
@@ -20,12 +22,40 @@ def _log_owner_changes(env, before):
             Log._log_action(
                 company, "owner_granted", env._("Account owner rights granted to %(user)s", user=name)
             )
+            _tell_owners(env, company, name, before)
     for user in before - after:
         name = f"{user.name} ({user.login})"
         for company in user.sudo().company_ids:
             Log._log_action(
                 company, "owner_revoked", env._("Account owner rights revoked from %(user)s", user=name)
             )
+
+
+def _tell_owners(env, company, name, owners):
+    """E-mail the account owners of ``company`` that ``name`` became one, as a
+    bank tells an account holder of a new signatory: a grant they did not
+    make is theirs to question."""
+    recipients = owners.filtered(lambda owner: owner.active and owner.email and company in owner.company_ids)
+    if not recipients:
+        return
+    env = env(context=dict(env.context, lang=company.partner_id.lang or env.lang))
+    text = env._(
+        "%(user)s was granted the account owner rights of %(company)s by %(author)s: from now on, they read "
+        "and verify the activity history. If you did not expect it, check the users' groups.",
+        user=name,
+        company=company.name,
+        author=env.user.name,
+    )
+    env["mail.mail"].sudo().create(
+        {
+            "subject": env._("%(company)s: a new account owner", company=company.name),
+            "body_html": Markup("<p>%s</p>") % text,
+            "email_to": ",".join(recipients.mapped("email_formatted")),
+            "email_from": company.partner_id.email_formatted
+            or env["ir.mail_server"].sudo()._get_default_from_address(),
+            "auto_delete": False,
+        }
+    )
 
 
 class ResUsers(models.Model):

@@ -215,14 +215,22 @@ class InvoiceWorkflowStatus(models.Model):
             )
         if {"group", "company_id"} & vals.keys():
             self._check_meaning_change_unused(vals)
+        # The history says what changed, old → new, as for documents.
+        fnames = sorted(fname for fname in vals if fname in self._fields)
+        before = {status.id: {fname: status[fname] for fname in fnames} for status in self}
         result = super().write(vals)
         if {"group_ids", "active", "company_id"} & vals.keys():
             self._clear_access_caches()
-        self.env["invoice.activity.log"]._log_action(
-            self,
-            "status_config_modified",
-            ", ".join(self._fields[fname]._description_string(self.env) for fname in sorted(vals)),
-        )
+        descriptions = {}
+        for status in self:
+            old = before[status.id]
+            changed = [fname for fname in fnames if status[fname] != old[fname]]
+            if changed:
+                descriptions[status.id] = status._activity_log_describe(changed, old)
+        if descriptions:
+            self.env["invoice.activity.log"]._log_action(
+                self.browse(list(descriptions)), "status_config_modified", descriptions
+            )
         return result
 
     def _check_meaning_change_unused(self, vals):
