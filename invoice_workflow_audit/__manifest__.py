@@ -3,7 +3,7 @@
     "name": "Invoice Workflow & Audit",
     "summary": "Invoice statuses with transition rules, full document tracking, "
     "an owner-only activity history and recurring invoices that never fail silently",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/invoice-workflow-audit/invoice_workflow_audit",
     "author": "Invoice Workflow Audit contributors",
