@@ -102,6 +102,8 @@ class TestActivityLogCanonicalForm(ActivityLogProofCommon):
         # one field into the next.
         row = dict.fromkeys(HASHED_FIELDS) | {"id": 1, "date": "2026-01-02 03:04:05", "description": "x"}
         self.assertEqual(canonical_text(row), "1:1|26:2026-01-02T03:04:05.000000|0:|0:|0:|0:|0:|0:|0:|1:x")
+        # 0 and "" are stored as NULL by the writer: the same text.
+        self.assertEqual(canonical_text(row | {"res_id": 0}), canonical_text(row))
         self.assertNotEqual(
             canonical_text(row | {"document_name": "a|", "description": "b"}),
             canonical_text(row | {"document_name": "a", "description": "|b"}),

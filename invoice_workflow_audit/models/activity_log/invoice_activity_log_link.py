@@ -39,7 +39,8 @@ HASH_VERSION = 2
 # ----------------------------------------------------------------------
 # The canonical text of a row (version 2), defined twice side by side: in
 # Python (the writer's MAC, the tests) and in SQL (the sealer, Verify). Each
-# field as text (NULL and False as empty, dates as ISO 8601 in UTC with
+# field as text (NULL as empty, and so 0, "" and False, which the writer
+# stores as NULL; dates as ISO 8601 in UTC with
 # microseconds), prefixed by its length in characters so that no text can
 # slide from one field into the next, joined with "|". A test asserts that
 # both give the same text for the same rows, non-ASCII text and NULLs
@@ -52,7 +53,7 @@ def canonical_text(values):
     parts = []
     for name in HASHED_FIELDS:
         value = values.get(name)
-        if value is None or value is False:
+        if not value and value is not True:  # the writer stores 0, "" and False as NULL
             text = ""
         elif name == "date":
             if isinstance(value, str):
