@@ -33,6 +33,8 @@ def pre_init_hook(env):
 
 def post_init_hook(env):
     fill_workflow_statuses(env)
+    # The history's signing key: a file of the server, made with the database.
+    env["invoice.activity.log.key"]._ensure_key()
 
 
 def fill_workflow_statuses(env):

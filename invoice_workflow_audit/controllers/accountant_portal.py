@@ -21,11 +21,12 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 from ..models.common import SETTLED_PAYMENT_STATES
 from .accountant_portal_exports import AccountantPortalExports
 from .accountant_portal_lists import AccountantPortalLists
+from .accountant_portal_seals import AccountantPortalSeals
 
 KINDS = ("out_invoice", "out_refund", "in_invoice", "in_refund")
 
 
-class AccountantPortal(AccountantPortalExports, AccountantPortalLists, CustomerPortal):
+class AccountantPortal(AccountantPortalExports, AccountantPortalLists, AccountantPortalSeals, CustomerPortal):
     # ------------------------------------------------------------------
     # Access
     # ------------------------------------------------------------------

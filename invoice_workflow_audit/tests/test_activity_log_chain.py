@@ -7,6 +7,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
+from ..models.activity_log.invoice_activity_log_link import canonical_text, link_hash
 from .common import WorkflowStatusCommon
 
 
@@ -78,7 +79,7 @@ class TestActivityLogSealing(ActivityLogChainCommon):
         # Each hash covers the previous one.
         Link = self.env["invoice.activity.log.link"]
         row = Link._fetch_rows(SQL("SELECT %s AS id", links[len(first)][0]))[0]
-        self.assertEqual(Link._compute_hash(first[-1][2], row), links[len(first)][2])
+        self.assertEqual(link_hash(first[-1][2], canonical_text(row)), links[len(first)][2])
 
     def test_nobody_writes_the_chain(self):
         self._sealed_history(1)
@@ -147,11 +148,16 @@ class TestActivityLogIntegrity(ActivityLogChainCommon):
         self.assertEqual(intact["type"], "success")
         self.assertIn("still holds the seal", intact["message"])
 
-        # The last rows and their links deleted: the chain alone still looks whole.
+        # The last rows and their links deleted: the seal kept in the database
+        # no longer holds; deleted too, the chain alone looks whole.
         cr = self.env.cr
         tail = [log_id for log_id, _p, _h in links[-2:]]
         cr.execute(SQL("DELETE FROM invoice_activity_log_link WHERE log_id IN %s", tuple(tail)))
         cr.execute(SQL("DELETE FROM invoice_activity_log WHERE id IN %s", tuple(tail)))
+        caught = self._verify()
+        self.assertEqual(caught["type"], "danger")
+        self.assertIn("seal kept in the database", caught["message"])
+        cr.execute(SQL("DELETE FROM invoice_activity_log_seal WHERE company_id = %s", self.company.id))
         self.assertEqual(self._verify()["type"], "success")
         removed = self._verify(seal_text)
         self.assertEqual(removed["type"], "danger")

@@ -15,6 +15,7 @@ LOG = "invoice.activity.log"
 LINK = "invoice.activity.log.link"
 PENDING = "invoice.activity.log.pending"
 SEAL = "invoice.activity.log.seal"
+KEY = "invoice.activity.log.key"
 VERIFY = "invoice.activity.log.verify"
 RECURRENCE = "invoice.recurrence"
 BATCH = "invoice.accountant.batch"
@@ -23,7 +24,7 @@ EMAILED = "invoice.accountant.customer.email"
 
 # Every model the addon defines has its line in the matrix. Abstract models
 # have no table and no records: they are listed here instead.
-MODELS = (STATUS, STATUS_CHANGE, LOG, LINK, PENDING, SEAL, VERIFY, RECURRENCE, BATCH, DELETED, EMAILED)
+MODELS = (STATUS, STATUS_CHANGE, LOG, LINK, PENDING, SEAL, KEY, VERIFY, RECURRENCE, BATCH, DELETED, EMAILED)
 ABSTRACT_MODELS = {
     "invoice.activity.log.mixin",
     "invoice.protected.fields.mixin",
@@ -138,6 +139,17 @@ EXPECTED = {
     (SEAL, "sales_admin"): "----",
     (SEAL, "sales_rep"): "----",
     (SEAL, "purchasing"): "----",
+    (KEY, "invoice_user"): "----",
+    (KEY, "account_manager"): "----",
+    (KEY, "readonly"): "----",
+    (KEY, "status_manager"): "----",
+    (KEY, "account_owner"): "r---",
+    (KEY, "portal_accountant"): "----",
+    (KEY, "portal_customer"): "----",
+    (KEY, "public"): "----",
+    (KEY, "sales_admin"): "----",
+    (KEY, "sales_rep"): "----",
+    (KEY, "purchasing"): "----",
     (VERIFY, "invoice_user"): "----",
     (VERIFY, "account_manager"): "----",
     (VERIFY, "readonly"): "----",
@@ -204,6 +216,7 @@ REFUSED_TO_SUPERUSER = {
     LINK: ("create", "write", "unlink"),
     PENDING: ("create", "write", "unlink"),
     SEAL: ("create", "write", "unlink"),
+    KEY: ("create", "write", "unlink"),
     BATCH: ("create", "write", "unlink"),
     DELETED: ("create", "write", "unlink"),
     EMAILED: ("create", "write", "unlink"),
@@ -217,6 +230,7 @@ READ_FIELDS = {
     LINK: "hash",
     PENDING: "log_id",
     SEAL: "head_hash",
+    KEY: "public_key",
     VERIFY: "seal_text",
     RECURRENCE: "interval_number",
     BATCH: "checksum",
@@ -304,6 +318,7 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             LINK: sealed_row.link_ids,
             PENDING: pending,
             SEAL: seal,
+            KEY: seal.signing_key_id,
             VERIFY: cls.env[VERIFY].create(cls._create_values(VERIFY)),
             RECURRENCE: cls.env[RECURRENCE].create({"template_move_id": cls.invoice.id}),
             BATCH: cls.env[BATCH].sudo()._create_protected([cls._create_values(BATCH)]),
@@ -334,6 +349,7 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             },
             PENDING: {"log_id": cls.other_row.id, "company_id": cls.company.id},
             SEAL: {"company_id": cls.company.id, "position": 10**6, "head_hash": "0" * 64},
+            KEY: {"key_id": "0" * 16, "public_key": "forged", "date_start": "2026-01-01 00:00:00"},
             VERIFY: {"company_id": cls.company.id},
             RECURRENCE: {"template_move_id": cls.recurrence_base.id, "interval_number": 2},
             BATCH: {
@@ -361,6 +377,7 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             LINK: {"hash": "0" * 64},
             PENDING: {"log_id": self.other_row.id},
             SEAL: {"head_hash": "0" * 64},
+            KEY: {"public_key": "forged"},
             VERIFY: {"seal_text": "Written by the matrix"},
             RECURRENCE: {"interval_number": 3},
             BATCH: {"checksum": "0" * 64},

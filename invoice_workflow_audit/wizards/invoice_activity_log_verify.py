@@ -2,13 +2,21 @@
 import base64
 import binascii
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+# Links verified inside the web request at most (PostgreSQL checks about a
+# million links a second): a longer chain is verified by a background job,
+# never cut half-way by the request's time limit.
+VERIFY_IN_REQUEST_MAX = 2_000_000
 
 
 class InvoiceActivityLogVerify(models.TransientModel):
-    """Verify Integrity: recompute the chain of the company's history and,
-    with a seal the owner kept, check that the chain still holds it."""
+    """Verify Integrity: check the chain of the company's history, the MACs of
+    its rows and, with a seal the owner kept, that the chain still holds it."""
 
     _name = "invoice.activity.log.verify"
     _description = "Verify the Activity History"
@@ -17,11 +25,24 @@ class InvoiceActivityLogVerify(models.TransientModel):
     seal_file = fields.Binary(help="A seal downloaded or received by e-mail earlier.")
     seal_filename = fields.Char()
     seal_text = fields.Text(string="Seal", help="Or paste the text of the seal here.")
+    state = fields.Selection(
+        [("draft", "To verify"), ("queued", "Verifying in the background"), ("done", "Verified")],
+        default="draft",
+        readonly=True,
+    )
+    result = fields.Text(readonly=True)
+    result_type = fields.Selection([("success", "Intact"), ("danger", "Altered")], readonly=True)
 
     @api.model_create_multi
     def create(self, vals_list):
         self.env["invoice.activity.log"]._check_owner()
         return super().create(vals_list)
+
+    def write(self, vals):
+        # The outcome is Verify's to write, never the user's.
+        if {"state", "result", "result_type"} & vals.keys() and not self.env.su:
+            raise AccessError(self.env._("The result of a verification is written by the verification only."))
+        return super().write(vals)
 
     def _seal_values(self):
         text = self.seal_text
@@ -48,6 +69,31 @@ class InvoiceActivityLogVerify(models.TransientModel):
         self.env["invoice.activity.log"]._check_owner()
         if self.company_id not in self.env.user.company_ids:
             raise AccessError(self.env._("You may verify the history of your own companies only."))
+        self.env["invoice.activity.log.key"].sudo()._require_key()
+        self._seal_values()  # a bad seal is refused at once, not in the background
+        self.env.cr.execute(
+            SQL("SELECT count(*) FROM invoice_activity_log_link WHERE company_id = %s", self.company_id.id)
+        )
+        [[links]] = self.env.cr.fetchall()
+        if links > VERIFY_IN_REQUEST_MAX:
+            return self._queue()
+        message, kind = self._run()
+        return self._notification(message, kind)
+
+    def _notification(self, message, kind):
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Verify integrity"),
+                "message": message,
+                "type": kind,
+                "sticky": True,
+            },
+        }
+
+    def _run(self):
+        """Seal what is pending, verify, and keep the outcome on the wizard."""
         seal = self._seal_values()
         Link = self.env["invoice.activity.log.link"].sudo()
         # Rows written in the last minute are sealed first: they are checked too.
@@ -66,51 +112,108 @@ class InvoiceActivityLogVerify(models.TransientModel):
             else:
                 kind = "danger"
                 message = self._describe_broken_seal(seal, held, report)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Verify integrity"),
-                "message": message,
-                "type": kind,
-                "sticky": True,
-            },
-        }
+        self.sudo().write({"state": "done", "result": message, "result_type": kind})
+        return message, kind
+
+    # ------------------------------------------------------------------
+    # Long chains: verified by a background job
+    # ------------------------------------------------------------------
+
+    def _queue(self):
+        self.sudo().write({"state": "queued"})
+        self.env.ref("invoice_workflow_audit.ir_cron_activity_log_verify").sudo()._trigger()
+        return self._notification(
+            self.env._(
+                "The history of %(company)s is long: it is verified in the background. The result will be "
+                "sent to you in Odoo and shown here.",
+                company=self.company_id.name,
+            ),
+            "info",
+        )
+
+    @api.model
+    def _cron_verify_queued(self):
+        """Run the verifications queued by Verify Integrity and post each
+        result to the owner who asked for it."""
+        for wizard in self.sudo().search([("state", "=", "queued")]):
+            owner = wizard.create_uid
+            try:
+                message, kind = wizard.with_user(owner).with_context(lang=owner.lang)._run()
+            except UserError as error:
+                message, kind = str(error), "danger"
+                wizard.write({"state": "done", "result": message, "result_type": kind})
+            owner.partner_id.sudo().message_notify(
+                partner_ids=owner.partner_id.ids,
+                subject=self.with_context(lang=owner.lang).env._("Verify integrity"),
+                body=Markup("<p>%s</p>") % message,
+            )
+
+    # ------------------------------------------------------------------
+    # What the owner reads
+    # ------------------------------------------------------------------
 
     def _describe(self, report):
         company = self.company_id.name
-        if report["intact"]:
-            return (
+        notes = []
+        if report.get("unprotected"):
+            notes.append(
                 self.env._(
-                    "Activity history of %(company)s is intact: %(count)s rows checked.",
-                    company=company,
-                    count=report["count"],
-                ),
-                "success",
+                    "%(count)s rows were written without the signing key: nothing protected them "
+                    "before their seal.",
+                    count=report["unprotected"],
+                )
             )
+        if report["intact"]:
+            message = self.env._(
+                "Activity history of %(company)s is intact: %(count)s rows checked.",
+                company=company,
+                count=report["count"],
+            )
+            return " ".join([message, *notes]), "success"
         reasons = {
             "missing_link": self.env._("a link of the chain was removed"),
             "missing_row": self.env._("the row of this position was deleted"),
             "altered_row": self.env._("the row of this position was changed"),
-            "unchained_rows": self.env._(
-                "%(count)s rows were taken out of the chain", count=report.get("unchained")
+            "altered_before_seal": self.env._(
+                "the row was changed before its seal: it no longer matched the MAC it was written with"
+            ),
+            "mac_mismatch": self.env._(
+                "the row was changed after its seal and the chain computed again: it no longer matches "
+                "the MAC it was written with"
+            ),
+            "seal_broken": self.env._(
+                "the chain no longer holds the seal kept in the database at this position: it was rewritten"
             ),
         }
-        detail = ""
-        if report.get("log_id"):
-            row = self.env["invoice.activity.log"].sudo().browse(report["log_id"]).exists()
+        rows = {
+            row.id: row
+            for row in self.env["invoice.activity.log"]
+            .sudo()
+            .browse([problem["log_id"] for problem in report["problems"] if problem["log_id"]])
+            .exists()
+        }
+        parts = []
+        for problem in report["problems"]:
+            if problem["reason"] == "unchained_rows":
+                reason = self.env._("%(count)s rows were taken out of the chain", count=problem["unchained"])
+            else:
+                reason = reasons[problem["reason"]]
+            row = rows.get(problem["log_id"])
+            detail = ""
             if row:
-                detail = f" ({row.date}, {row.document_name or ''})"
-        return (
-            self.env._(
-                "Activity history of %(company)s was altered at position %(position)s%(detail)s: %(reason)s.",
-                company=company,
-                position=report["position"],
-                detail=detail,
-                reason=reasons[report["reason"]],
-            ),
-            "danger",
-        )
+                detail = f" (#{row.id}, {row.date}, {row.document_name or row.res_model or ''})"
+            elif problem["log_id"]:
+                detail = f" (#{problem['log_id']})"
+            parts.append(
+                self.env._(
+                    "Activity history of %(company)s was altered at position %(position)s%(detail)s: %(reason)s.",  # noqa: E501
+                    company=company,
+                    position=problem["position"],
+                    detail=detail,
+                    reason=reason,
+                )
+            )
+        return " ".join([*parts, *notes]), "danger"
 
     def _describe_broken_seal(self, seal, held, report):
         if held is None:

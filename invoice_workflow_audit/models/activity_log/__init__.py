@@ -2,6 +2,7 @@ from . import invoice_activity_log
 from . import invoice_activity_log_link
 from . import invoice_activity_log_pending
 from . import invoice_activity_log_seal
+from . import invoice_activity_log_key
 from . import invoice_activity_log_mixin
 from . import account_move
 from . import res_company

@@ -10,7 +10,7 @@ from odoo.http import request
 from odoo.tools import SQL
 
 from ..common import LOG_QUEUE_KEY, OWNER_GROUP
-from .invoice_activity_log_link import HASHED_FIELDS
+from .invoice_activity_log_link import HASHED_FIELDS, canonical_text
 
 _logger = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ SEND_STATES = [
 # Columns a writer inserts. The chain (position and hash) is given to the
 # rows afterwards by the sealer (invoice.activity.log.link), so that writers
 # never wait for one another.
-INSERTED_COLUMNS = (*(name for name in HASHED_FIELDS if name != "id"), "send_state", "mail_message_id")
+INSERTED_COLUMNS = (*HASHED_FIELDS, "send_state", "mail_message_id", "mac", "mac_key_id")
 
 # Actions repeated by users on the same document within this many seconds are
 # recorded once (printing the same invoice ten times in a row, a download
@@ -102,6 +102,7 @@ class InvoiceActivityLog(models.Model):
             ("records_exported", "Records exported"),
             ("log_enabled", "Activity history switched on"),
             ("log_disabled", "Activity history switched off"),
+            ("signing_key_rotated", "Signing key rotated"),
             ("owner_granted", "Account owner granted"),
             ("owner_revoked", "Account owner revoked"),
             ("accountant_access_granted", "Accountant access granted"),
@@ -137,6 +138,11 @@ class InvoiceActivityLog(models.Model):
     mail_message_id = fields.Many2one(
         "mail.message", readonly=True, index="btree_not_null", ondelete="set null"
     )
+    # The row's MAC, made when it is written with a key derived from the
+    # signing key (a file the database does not hold): a row changed before
+    # its seal no longer matches it. Empty when the key file was missing.
+    mac = fields.Char(string="MAC", readonly=True)
+    mac_key_id = fields.Char(string="MAC Key ID", readonly=True)
     link_ids = fields.One2many("invoice.activity.log.link", "log_id", readonly=True)
     chain_position = fields.Integer(
         string="Position in the Chain",
@@ -361,9 +367,20 @@ class InvoiceActivityLog(models.Model):
         return kept[::-1]
 
     def _insert_rows(self, rows):
-        """Insert ``rows`` (dicts of column values) and queue them for sealing,
-        in one statement."""
-        self.env.cr.execute(
+        """Insert ``rows`` (dicts of column values), each with its MAC, and
+        queue them for sealing, in one statement. The ids are drawn first
+        (a sequence: no lock, no shared row) because the MAC covers them."""
+        cr = self.env.cr
+        cr.execute(
+            SQL("SELECT nextval('invoice_activity_log_id_seq') FROM generate_series(1, %s)", len(rows))
+        )
+        key = self.env["invoice.activity.log.key"]._current_key()
+        for row, (row_id,) in zip(rows, cr.fetchall(), strict=True):
+            row["id"] = row_id
+            if key:
+                row["mac"] = key.mac(canonical_text(row))
+                row["mac_key_id"] = key.key_id
+        cr.execute(
             SQL(
                 "WITH inserted AS (INSERT INTO invoice_activity_log (%(columns)s) VALUES %(values)s"
                 " RETURNING id, company_id)"

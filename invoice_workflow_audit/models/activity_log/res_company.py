@@ -13,6 +13,45 @@ class ResCompany(models.Model):
         help="Record every invoicing action of this company (who, when, from which IP address, "
         "what) in the central, tamper-evident activity history.",
     )
+    activity_log_public_key = fields.Text(
+        string="History Public Key",
+        compute="_compute_activity_log_public_key",
+        groups=OWNER_GROUP,
+        help="The public key of the history's signing key (Ed25519): anyone checks a seal with it, "
+        "without Odoo. Keep a copy outside the database.",
+    )
+    activity_log_key_id = fields.Char(
+        string="History Key ID", compute="_compute_activity_log_public_key", groups=OWNER_GROUP
+    )
+    activity_log_key_file = fields.Char(
+        string="History Key File", compute="_compute_activity_log_public_key", groups=OWNER_GROUP
+    )
+
+    def _compute_activity_log_public_key(self):
+        # One key per database: the current one (the key file read when held,
+        # else the public key the database keeps).
+        Key = self.env["invoice.activity.log.key"].sudo()
+        held = Key._current_key()
+        current = Key.search([("date_end", "=", False)], limit=1)
+        for company in self:
+            company.activity_log_public_key = held.public_pem if held else current.public_key
+            company.activity_log_key_id = held.key_id if held else current.key_id
+            company.activity_log_key_file = Key._key_path()
+
+    def action_activity_log_new_key(self):
+        """Rotation: a new signing key signs from now on; the old public keys
+        stay with the seals they signed, which stay valid."""
+        if not self.env.user.has_group(OWNER_GROUP):
+            raise AccessError(self.env._("Only the account owner may make a new signing key."))
+        key = self.env["invoice.activity.log.key"].sudo()._rotate()
+        for company in self.env.user.company_ids.filtered("activity_log_enabled"):
+            self.env["invoice.activity.log"]._log_action(
+                company,
+                "signing_key_rotated",
+                self.env._("New signing key %(key)s", key=key.key_id),
+                chatter_body=None,
+            )
+        return True
 
     def _check_may_switch_activity_log(self):
         if not self.env.su and not self.env.user.has_group(OWNER_GROUP):
