@@ -10,6 +10,8 @@ from . import test_workflow_status_rpc
 from . import test_workflow_status_tour
 from . import test_workflow_status_rules
 from . import test_workflow_status_visibility
+from . import test_workflow_status_lifecycle
+from . import test_workflow_status_lifecycle_events
 from . import test_payment_tracking
 from . import test_invoice_recurrence
 from . import test_invoice_recurrence_management
