@@ -17,7 +17,12 @@ class AccountMove(models.Model):
     _inherit = "account.move"
 
     lifecycle_event_ids = fields.One2many(
-        "invoice.lifecycle.event", "move_id", string="E-invoicing Events", readonly=True
+        "invoice.lifecycle.event",
+        "move_id",
+        string="E-invoicing Events",
+        readonly=True,
+        # Who reads the events: the user profiles prepare drafts and do not.
+        groups="account.group_account_invoice,account.group_account_readonly",
     )
 
     # ------------------------------------------------------------------
