@@ -8,6 +8,7 @@ from . import test_workflow_status_access
 from . import test_workflow_status_config
 from . import test_workflow_status_rpc
 from . import test_workflow_status_tour
+from . import test_workflow_status_board_tour
 from . import test_workflow_status_rules
 from . import test_workflow_status_visibility
 from . import test_workflow_status_lifecycle

@@ -554,6 +554,7 @@ class AccountMove(models.Model):
             "name": self.env._("Change Status"),
             "res_model": "invoice.workflow.status.change",
             "view_mode": "form",
+            "views": [(False, "form")],
             "target": "new",
             "context": {"active_model": "account.move", "active_ids": self.ids},
         }

@@ -9,6 +9,7 @@ from .lifecycle_codes import (
     LIFECYCLE_CODES,
     LIFECYCLE_SET_BY,
     LIFECYCLE_SIDES,
+    REASON_REQUIRED_CODES,
     SUSPENDED_CODE,
     is_set_from_outside,
 )
@@ -134,6 +135,11 @@ class InvoiceWorkflowStatus(models.Model):
         help="Set by a platform or by the other party: documents enter this status only when the "
         "e-invoicing platform reports it, never by hand.",
     )
+    requires_input = fields.Boolean(
+        compute="_compute_requires_input",
+        help="Entering this status asks for a comment or a reason code: the status board opens "
+        "Change Status instead of moving the card.",
+    )
     hold_payment = fields.Boolean(
         string="Hold Payments",
         help="While a document is in this status, registering or reconciling a payment on it is refused.",
@@ -151,6 +157,11 @@ class InvoiceWorkflowStatus(models.Model):
     def _compute_color(self):
         for status in self:
             status.color = STATUS_GROUP_COLORS[status.group][0] if status.group else 0
+
+    @api.depends("require_comment", "lifecycle_code")
+    def _compute_requires_input(self):
+        for status in self:
+            status.requires_input = status.require_comment or status.lifecycle_code in REASON_REQUIRED_CODES
 
     @api.depends("lifecycle_side", "lifecycle_set_by")
     def _compute_lifecycle_received(self):
