@@ -29,3 +29,18 @@ class TestWorkflowStatusBoardTour(WorkflowStatusCommon, AccountTestInvoicingHttp
         self.assertEqual(invoice.workflow_status_id, self.status_disputed)
         self.assertEqual(refused.workflow_status_id, self.status_in_progress)
         self.assertIn("The customer disputes the quantity", self._status_messages(invoice)[0].body)
+
+
+@tagged("post_install", "-at_install")
+class TestLifecycleReasonTour(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
+    def test_change_status_with_a_reason_in_browser(self):
+        company = self.company_data["company"]
+        company.action_load_einvoicing_lifecycle()
+        bill = self.init_invoice("in_invoice", products=self.product_a, post=True)
+        self.start_tour(
+            f"/odoo/action-account.action_move_in_invoice_type/{bill.id}",
+            "invoice_lifecycle_reason_tour",
+            login=self.env.user.login,
+        )
+        self.assertEqual(bill.workflow_status_id.lifecycle_code, "207")
+        self.assertEqual(bill.workflow_status_reason_id.code, "QTE_ERR")
