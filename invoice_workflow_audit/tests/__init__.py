@@ -9,8 +9,11 @@ from . import test_workflow_status_access
 from . import test_workflow_status_config
 from . import test_workflow_status_rpc
 from . import test_workflow_status_tour
+from . import test_workflow_status_board_tour
 from . import test_workflow_status_rules
 from . import test_workflow_status_visibility
+from . import test_workflow_status_lifecycle
+from . import test_workflow_status_lifecycle_events
 from . import test_payment_tracking
 from . import test_invoice_recurrence
 from . import test_invoice_recurrence_management

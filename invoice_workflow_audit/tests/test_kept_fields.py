@@ -100,6 +100,9 @@ class TestKeptFieldsRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
             ]
         )
         cls.recurrence = cls.env["invoice.recurrence"].create({"template_move_id": cls.invoice.id})
+        cls.env["invoice.lifecycle.event"].sudo()._create_protected(
+            [{"move_id": cls.invoice.id, "lifecycle_code": "212", "amount": 1.0}]
+        )
 
     def _record(self, model):
         if model == "account.move":
@@ -161,6 +164,7 @@ class TestKeptFieldsRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
                 "invoice.accountant.batch",
                 "invoice.accountant.deleted.entry",
                 "invoice.accountant.customer.email",
+                "invoice.lifecycle.event",
             },
             "a new model of the guard: give it a record in _record",
         )

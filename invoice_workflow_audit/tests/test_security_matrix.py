@@ -21,10 +21,27 @@ RECURRENCE = "invoice.recurrence"
 BATCH = "invoice.accountant.batch"
 DELETED = "invoice.accountant.deleted.entry"
 EMAILED = "invoice.accountant.customer.email"
+REASON = "invoice.lifecycle.reason"
+EVENT = "invoice.lifecycle.event"
 
 # Every model the addon defines has its line in the matrix. Abstract models
 # have no table and no records: they are listed here instead.
-MODELS = (STATUS, STATUS_CHANGE, LOG, LINK, PENDING, SEAL, KEY, VERIFY, RECURRENCE, BATCH, DELETED, EMAILED)
+MODELS = (
+    STATUS,
+    STATUS_CHANGE,
+    LOG,
+    LINK,
+    PENDING,
+    SEAL,
+    KEY,
+    VERIFY,
+    RECURRENCE,
+    BATCH,
+    DELETED,
+    EMAILED,
+    REASON,
+    EVENT,
+)
 ABSTRACT_MODELS = {
     "invoice.activity.log.mixin",
     "invoice.protected.fields.mixin",
@@ -72,7 +89,34 @@ OPERATIONS = ("read", "create", "write", "unlink")
 #   invoicing user; sales representatives and purchasing users are internal
 #   users who prepare documents of one side and nothing else of the addon:
 #   they read statuses, no history, no recurrence, no Change Status wizard.
+# - E-invoicing reason codes: internal users read them (Change Status offers
+#   them); the Invoice Status Managers extend the lists.
+# - E-invoicing lifecycle events: invoicing and read-only accounting users read
+#   them; nobody creates, changes or deletes them (the addon queues them, the
+#   connector marks them through its methods).
 EXPECTED = {
+    (EVENT, "invoice_user"): "r---",
+    (EVENT, "account_manager"): "r---",
+    (EVENT, "readonly"): "r---",
+    (EVENT, "status_manager"): "r---",
+    (EVENT, "account_owner"): "r---",
+    (EVENT, "portal_accountant"): "----",
+    (EVENT, "portal_customer"): "----",
+    (EVENT, "public"): "----",
+    (EVENT, "sales_admin"): "r---",
+    (EVENT, "sales_rep"): "----",
+    (EVENT, "purchasing"): "----",
+    (REASON, "invoice_user"): "r---",
+    (REASON, "account_manager"): "r---",
+    (REASON, "readonly"): "r---",
+    (REASON, "status_manager"): "rcwu",
+    (REASON, "account_owner"): "r---",
+    (REASON, "portal_accountant"): "----",
+    (REASON, "portal_customer"): "----",
+    (REASON, "public"): "----",
+    (REASON, "sales_admin"): "r---",
+    (REASON, "sales_rep"): "r---",
+    (REASON, "purchasing"): "r---",
     (STATUS, "invoice_user"): "r---",
     (STATUS, "account_manager"): "r---",
     (STATUS, "readonly"): "r---",
@@ -220,6 +264,7 @@ REFUSED_TO_SUPERUSER = {
     BATCH: ("create", "write", "unlink"),
     DELETED: ("create", "write", "unlink"),
     EMAILED: ("create", "write", "unlink"),
+    EVENT: ("create", "write", "unlink"),
 }
 
 # The field read by the read attempt.
@@ -236,6 +281,8 @@ READ_FIELDS = {
     BATCH: "checksum",
     DELETED: "name",
     EMAILED: "accountant_id",
+    REASON: "code",
+    EVENT: "lifecycle_code",
 }
 
 
@@ -324,6 +371,8 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             BATCH: cls.env[BATCH].sudo()._create_protected([cls._create_values(BATCH)]),
             DELETED: cls.env[DELETED].sudo()._create_protected([cls._create_values(DELETED)]),
             EMAILED: cls.env[EMAILED].sudo()._create_protected([cls._create_values(EMAILED)]),
+            REASON: cls.env[REASON].create({"lifecycle_code": "207", "code": "MATRIX", "name": "Matrix"}),
+            EVENT: cls.env[EVENT].sudo()._create_protected([cls._create_values(EVENT)]),
         }
         cls._commit_work()
 
@@ -367,6 +416,8 @@ class TestSecurityMatrix(WorkflowStatusCommon):
                 "move_id": cls.invoice.id,
                 "accountant_id": cls.users["portal_accountant"].id,
             },
+            REASON: {"lifecycle_code": "210", "code": "MATRIX_NEW", "name": "Created by the matrix"},
+            EVENT: {"move_id": cls.invoice.id, "lifecycle_code": "212", "amount": 10.0},
         }[model]
 
     def _write_values(self, model):
@@ -383,6 +434,8 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             BATCH: {"checksum": "0" * 64},
             DELETED: {"name": "Rewritten"},
             EMAILED: {"accountant_id": self.users["invoice_user"].id},
+            REASON: {"name": "Written by the matrix"},
+            EVENT: {"state": "sent"},
         }[model]
 
     # ------------------------------------------------------------------

@@ -31,9 +31,10 @@ class AccountMove(models.Model):
         if "state" in changes:
             action = {"posted": "document_posted", "draft": "document_reset", "cancel": "document_cancelled"}
             actions.append((action.get(self.state, "document_modified"), ["state"]))
-        if "workflow_status_id" in changes:
-            actions.append(("status_changed", ["workflow_status_id"]))
-        return actions + super()._activity_log_actions(changes - {"state", "workflow_status_id"})
+        # Status changes are recorded by the workflow itself (models/workflow):
+        # by hand, received from the platform, or moved by an accounting event.
+        status_fields = {"workflow_status_id", "workflow_status_reason_id"}
+        return actions + super()._activity_log_actions(changes - {"state"} - status_fields)
 
     def button_set_checked(self):
         result = super().button_set_checked()

@@ -6,6 +6,7 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 
 from ..common import SETTLED_PAYMENT_STATES, STATUS_GROUPS, describe_change
+from .lifecycle_codes import COMPLETED_CODE, FINAL_CODES, REASON_REQUIRED_CODES, SUSPENDED_CODE
 
 # Kept by the workflow itself: users read them, never write them.
 WORKFLOW_PROTECTED_FIELDS = (
@@ -14,6 +15,7 @@ WORKFLOW_PROTECTED_FIELDS = (
     "workflow_overdue_notified",
     "workflow_escalation_deadline",
     "workflow_escalation_notified",
+    "workflow_status_reason_id",
 )
 
 
@@ -47,6 +49,18 @@ class AccountMove(models.Model):
         store=True,
         readonly=False,
         copy=False,
+    )
+
+    workflow_status_reason_id = fields.Many2one(
+        "invoice.lifecycle.reason",
+        string="Status Reason",
+        compute="_compute_workflow_status_id",
+        store=True,
+        readonly=False,
+        copy=False,
+        tracking=True,
+        ondelete="restrict",
+        help="Why the document entered its current e-invoicing lifecycle status.",
     )
 
     def init(self):
@@ -112,11 +126,13 @@ class AccountMove(models.Model):
                     )
                 move.workflow_status_id = status
                 move.workflow_status_date = now
+                move.workflow_status_reason_id = False
                 if move.workflow_overdue_notified or move.workflow_escalation_notified:
                     renotify |= move
             else:
                 move.workflow_status_id = move.workflow_status_id
                 move.workflow_status_date = move.workflow_status_date
+                move.workflow_status_reason_id = move.workflow_status_reason_id
         if moved:
             changed = self.browse(list(moved))
             bodies = changed._activity_log_untracked_bodies(moved) or None
@@ -195,14 +211,17 @@ class AccountMove(models.Model):
     # The one way to change a status by hand
     # ------------------------------------------------------------------
 
-    def action_set_workflow_status(self, status, comment=None):
-        """Move the documents into ``status``, with an optional ``comment``.
+    def action_set_workflow_status(self, status, comment=None, reason=None):
+        """Move the documents into ``status``, with an optional ``comment``
+        and, for the e-invoicing lifecycle statuses that need one, a
+        ``reason`` (an ``invoice.lifecycle.reason`` or its code).
 
         Performs the accounting action the status group implies (posting for
         In progress, reset to draft for New, cancellation for Cancelled), posts
         the change and the comment in the chatter, and raises ``UserError``
         changing nothing when the transition is not allowed, the comment is
-        required and missing, or the user's groups may not use the status.
+        required and missing, the reason is missing or not of the status's
+        list, or the user's groups may not use the status.
         """
         # The checks run as the user acting on the documents, whoever browsed the status.
         status = self.env["invoice.workflow.status"].browse(self._workflow_status_id_argument(status))
@@ -214,24 +233,96 @@ class AccountMove(models.Model):
         status = status.exists()
         if not status:
             raise UserError(self.env._("The chosen status no longer exists."))
+        reason = self._workflow_reason_argument(reason, status)
         for move in self:
-            move._check_workflow_transition(status, comment)
+            move._check_workflow_transition(status, comment, reason)
+        self._set_workflow_status(status, comment, reason)
+        return True
 
-        # All or nothing: an accounting action refused by Odoo on one document
-        # leaves every document as it was.
+    def _set_workflow_status(self, status, comment, reason, received_ref=None):
+        """Move the documents into ``status``, checks done: the one place that
+        records a change of status by hand or received from the platform.
+        All or nothing: an accounting action refused by Odoo on one document
+        leaves every document as it was."""
         with self.env.cr.savepoint():
             for move in self:
                 move._apply_workflow_accounting_action(status)
+            before = {move.id: (move.workflow_status_id, move.workflow_status_reason_id) for move in self}
             self._write_protected(
                 {
                     "workflow_status_id": status.id,
                     "workflow_status_date": fields.Datetime.now(),
                     "workflow_overdue_notified": False,
                     "workflow_escalation_notified": False,
+                    "workflow_status_reason_id": reason.id,
                 }
             )
-            self._track_set_log_message(self._workflow_status_change_body(comment))
-        return True
+            self._track_set_log_message(self._workflow_status_change_body(comment, reason, received_ref))
+            descriptions = {}
+            for move in self:
+                old_status, old_reason = before[move.id]
+                lines = [describe_change(move, "workflow_status_id", old_status, status)]
+                if reason or old_reason:
+                    lines.append(describe_change(move, "workflow_status_reason_id", old_reason, reason))
+                if received_ref is not None:
+                    lines.append(self.env._("Event reference: %(ref)s", ref=received_ref or "-"))
+                if comment:
+                    lines.append(comment)
+                descriptions[move.id] = "\n".join(lines)
+            self.env["invoice.activity.log"]._log_action(
+                self, "status_received" if received_ref is not None else "status_changed", descriptions
+            )
+            self._workflow_status_entered(status, comment, reason, received=received_ref is not None)
+
+    def _workflow_status_entered(self, status, comment, reason, received):
+        """Hook: the documents just entered ``status`` (the lifecycle queues
+        the events this company sends)."""
+
+    @api.model
+    def _workflow_reason_argument(self, reason, status):
+        """The reason a caller (RPC included) passed for ``status``: an
+        ``invoice.lifecycle.reason`` record or its code. Refused, in the
+        user's language, when required and missing or not of the status's list."""
+        Reason = self.env["invoice.lifecycle.reason"]
+        if isinstance(reason, models.BaseModel):
+            if reason._name != "invoice.lifecycle.reason" or len(reason) > 1:
+                raise UserError(self.env._("Choose one reason code."))
+            reason = reason.exists()
+        elif reason in (None, False, ""):
+            reason = Reason
+        elif isinstance(reason, str):
+            code = reason.strip()
+            reason = Reason.search(
+                [("lifecycle_code", "=", status.lifecycle_code or False), ("code", "=", code)], limit=1
+            )
+            if not reason:
+                raise UserError(
+                    self.env._(
+                        "%(reason)s is not a reason code of status %(status)s.",
+                        reason=code,
+                        status=status.display_name,
+                    )
+                )
+        else:
+            raise UserError(self.env._("The reason must be a reason code, such as TX_TVA_ERR."))
+        if reason and reason.lifecycle_code != status.lifecycle_code:
+            raise UserError(
+                self.env._(
+                    "%(reason)s is not a reason code of status %(status)s: it belongs to the list of "
+                    "lifecycle code %(code)s.",
+                    reason=reason.display_name,
+                    status=status.display_name,
+                    code=reason.lifecycle_code,
+                )
+            )
+        if not reason and status.lifecycle_code in REASON_REQUIRED_CODES:
+            raise UserError(
+                self.env._(
+                    "Moving documents into status %(status)s requires a reason code from its list.",
+                    status=status.display_name,
+                )
+            )
+        return reason
 
     @api.model
     def _workflow_status_id_argument(self, status):
@@ -249,37 +340,42 @@ class AccountMove(models.Model):
             raise UserError(self.env._("Choose one status to move the documents to."))
         return status
 
-    def _workflow_status_change_body(self, comment):
-        if comment:
-            return Markup("<p>%s</p><p>%s</p>") % (self.env._("Status changed by hand. Comment:"), comment)
-        return Markup("<p>%s</p>") % self.env._("Status changed by hand.")
+    def _workflow_status_change_body(self, comment, reason=None, received_ref=None):
+        if received_ref is not None:
+            body = Markup("<p>%s</p>") % self.env._(
+                "Status received from the e-invoicing platform (event %(ref)s).", ref=received_ref or "-"
+            )
+        elif comment:
+            body = Markup("<p>%s</p><p>%s</p>") % (self.env._("Status changed by hand. Comment:"), comment)
+        else:
+            body = Markup("<p>%s</p>") % self.env._("Status changed by hand.")
+        if reason:
+            body += Markup("<p>%s</p>") % self.env._("Reason: %(reason)s", reason=reason.display_name)
+        if received_ref is not None and comment:
+            body += Markup("<p>%s</p>") % comment
+        return body
 
-    def _check_workflow_transition(self, status, comment):
+    def _check_workflow_transition(self, status, comment, reason=None):
         """Raise UserError when this document may not move into ``status``."""
         self.ensure_one()
         current = self.workflow_status_id
         name = self.display_name
-        if not self._is_workflow_document():
+        self._check_workflow_target(status)
+        if status.lifecycle_received:
             raise UserError(
                 self.env._(
-                    "%(document)s has no workflow status: only invoices, credit notes, bills "
-                    "and refunds have one.",
-                    document=name,
-                )
-            )
-        if status.company_id and status.company_id != self.company_id:
-            raise UserError(
-                self.env._(
-                    "Status %(status)s belongs to company %(company)s, not to the company of %(document)s.",
+                    "Status %(status)s is set by the e-invoicing platform or by the other party: "
+                    "documents enter it when the platform reports it, not by hand.",
                     status=status.display_name,
-                    company=status.company_id.name,
-                    document=name,
                 )
             )
-        if status == current:
+        if status.lifecycle_code == COMPLETED_CODE and current.lifecycle_code != SUSPENDED_CODE:
             raise UserError(
                 self.env._(
-                    "%(document)s is already in status %(status)s.", document=name, status=status.display_name
+                    "%(document)s cannot be put in status %(status)s: only a suspended document "
+                    "(Suspendue, 208) is completed.",
+                    document=name,
+                    status=status.display_name,
                 )
             )
         if current and status not in current.next_status_ids:
@@ -314,6 +410,58 @@ class AccountMove(models.Model):
                 )
             )
         self._check_workflow_accounting_action(status)
+
+    def _check_workflow_target(self, status):
+        """The checks every way into ``status`` passes (by hand or received):
+        a document with a status, of the status's company and side, not
+        already in it, not in a final lifecycle status."""
+        self.ensure_one()
+        current = self.workflow_status_id
+        name = self.display_name
+        if not self._is_workflow_document():
+            raise UserError(
+                self.env._(
+                    "%(document)s has no workflow status: only invoices, credit notes, bills "
+                    "and refunds have one.",
+                    document=name,
+                )
+            )
+        if status.company_id and status.company_id != self.company_id:
+            raise UserError(
+                self.env._(
+                    "Status %(status)s belongs to company %(company)s, not to the company of %(document)s.",
+                    status=status.display_name,
+                    company=status.company_id.name,
+                    document=name,
+                )
+            )
+        if not status._is_available_to_document(self):
+            raise UserError(
+                self.env._(
+                    "Status %(status)s is a lifecycle status of the %(side)s: "
+                    "%(document)s is not one of them.",
+                    status=status.display_name,
+                    side=dict(status._fields["lifecycle_side"]._description_selection(self.env))[
+                        status.lifecycle_side
+                    ].lower(),
+                    document=name,
+                )
+            )
+        if status == current:
+            raise UserError(
+                self.env._(
+                    "%(document)s is already in status %(status)s.", document=name, status=status.display_name
+                )
+            )
+        if current.lifecycle_code in FINAL_CODES:
+            raise UserError(
+                self.env._(
+                    "%(document)s is in status %(status)s, which is final: a corrected invoice "
+                    "is a new document.",
+                    document=name,
+                    status=current.display_name,
+                )
+            )
 
     def _check_workflow_accounting_action(self, status):
         """Refuse the moves whose accounting meaning Odoo cannot give the document."""
@@ -409,6 +557,7 @@ class AccountMove(models.Model):
             "name": self.env._("Change Status"),
             "res_model": "invoice.workflow.status.change",
             "view_mode": "form",
+            "views": [(False, "form")],
             "target": "new",
             "context": {"active_model": "account.move", "active_ids": self.ids},
         }

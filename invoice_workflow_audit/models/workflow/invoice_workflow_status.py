@@ -3,6 +3,16 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
 from ..common import STATUS_GROUP_COLORS, STATUS_GROUPS
+from .lifecycle_codes import (
+    COMPLETED_CODE,
+    FINAL_CODES,
+    LIFECYCLE_CODES,
+    LIFECYCLE_SET_BY,
+    LIFECYCLE_SIDES,
+    REASON_REQUIRED_CODES,
+    SUSPENDED_CODE,
+    is_set_from_outside,
+)
 
 # The people who run the workflow: a status restricted to some groups hides its
 # documents from the other users, never from them. The account owner answers
@@ -99,11 +109,64 @@ class InvoiceWorkflowStatus(models.Model):
         help="Leave empty to share the status between all companies.",
     )
     move_count = fields.Integer(string="Documents", compute="_compute_move_count")
+    # The French e-invoicing lifecycle (README, "E-invoicing lifecycle").
+    lifecycle_code = fields.Selection(
+        LIFECYCLE_CODES,
+        string="Lifecycle Code",
+        index="btree_not_null",
+        help="The e-invoicing lifecycle status (flux 6) this status stands for: what is sent to "
+        "or received from the e-invoicing platform while a document is in it.",
+    )
+    lifecycle_side = fields.Selection(
+        LIFECYCLE_SIDES,
+        string="Lifecycle Side",
+        help="The documents this lifecycle status applies to: customer invoices and credit notes, "
+        "or vendor bills and refunds. Other documents cannot be moved into it.",
+    )
+    lifecycle_set_by = fields.Selection(
+        LIFECYCLE_SET_BY,
+        string="Set By",
+        help="Who sets this lifecycle status. Statuses set by a platform or by the other party are "
+        "received from the e-invoicing platform: users cannot move documents into them by hand.",
+    )
+    lifecycle_received = fields.Boolean(
+        string="Received from the Platform",
+        compute="_compute_lifecycle_received",
+        help="Set by a platform or by the other party: documents enter this status only when the "
+        "e-invoicing platform reports it, never by hand.",
+    )
+    requires_input = fields.Boolean(
+        compute="_compute_requires_input",
+        help="Entering this status asks for a comment or a reason code: the status board opens "
+        "Change Status instead of moving the card.",
+    )
+    hold_payment = fields.Boolean(
+        string="Hold Payments",
+        help="While a document is in this status, registering or reconciling a payment on it is refused.",
+    )
+    hold_posting = fields.Boolean(
+        string="Hold Posting",
+        help="While a document is in this status, posting it is refused.",
+    )
+    hold_sending = fields.Boolean(
+        string="Hold Sending",
+        help="While a document is in this status, sending it is refused.",
+    )
 
     @api.depends("group")
     def _compute_color(self):
         for status in self:
             status.color = STATUS_GROUP_COLORS[status.group][0] if status.group else 0
+
+    @api.depends("require_comment", "lifecycle_code")
+    def _compute_requires_input(self):
+        for status in self:
+            status.requires_input = status.require_comment or status.lifecycle_code in REASON_REQUIRED_CODES
+
+    @api.depends("lifecycle_side", "lifecycle_set_by")
+    def _compute_lifecycle_received(self):
+        for status in self:
+            status.lifecycle_received = is_set_from_outside(status.lifecycle_side, status.lifecycle_set_by)
 
     @api.depends("group_ids", "company_id")
     def _compute_visibility_warning(self):
@@ -197,6 +260,57 @@ class InvoiceWorkflowStatus(models.Model):
                 raise ValidationError(
                     self.env._("Status %(name)s cannot be a transition to itself.", name=status.display_name)
                 )
+
+    @api.constrains("lifecycle_code", "next_status_ids", "lifecycle_set_by", "is_automatic")
+    def _check_lifecycle(self):
+        for status in self.filtered("lifecycle_code"):
+            if status.lifecycle_code in FINAL_CODES and status.next_status_ids:
+                raise ValidationError(
+                    self.env._(
+                        "%(status)s is final (lifecycle code %(code)s): no transition leaves it. "
+                        "A corrected invoice is a new document.",
+                        status=status.display_name,
+                        code=status.lifecycle_code,
+                    )
+                )
+            if status.lifecycle_code == COMPLETED_CODE and any(
+                previous.lifecycle_code != SUSPENDED_CODE for previous in status.previous_status_ids
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(status)s (lifecycle code 209, Complétée) can only be reached from a "
+                        "Suspendue status (208).",
+                        status=status.display_name,
+                    )
+                )
+            if status.lifecycle_received and status.is_automatic:
+                raise ValidationError(
+                    self.env._(
+                        "%(status)s is received from the e-invoicing platform: it cannot be the "
+                        "automatic status of its group.",
+                        status=status.display_name,
+                    )
+                )
+        # Reached from the other end: a status that starts moving into a 209.
+        for status in self:
+            if status.lifecycle_code != SUSPENDED_CODE and any(
+                target.lifecycle_code == COMPLETED_CODE for target in status.next_status_ids
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(status)s cannot move to a Complétée status (209): only a Suspendue "
+                        "status (208) can.",
+                        status=status.display_name,
+                    )
+                )
+
+    def _is_available_to_document(self, move):
+        """Whether this status applies to ``move``'s side of the lifecycle."""
+        self.ensure_one()
+        if not self.lifecycle_side:
+            return True
+        side = "customer" if move.is_sale_document(include_receipts=True) else "vendor"
+        return self.lifecycle_side == side
 
     @api.model_create_multi
     def create(self, vals_list):
