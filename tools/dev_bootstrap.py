@@ -45,6 +45,8 @@ OPTIONAL = {"python-ldap"}
 # through websocket-client for the browser tours.
 EXTRA = ["websocket-client"]
 
+PROGRESS = re.compile(r"\d+% \(")
+
 # Bumped when what is installed changes, so that old virtualenvs are redone.
 STAMP_VERSION = 1
 
@@ -183,7 +185,8 @@ class Bootstrap:
         cloned once under .dev/odoo/."""
         if os.path.isdir(source) and os.path.isfile(os.path.join(source, "odoo", "release.py")):
             return source
-        key = re.sub(r"[^A-Za-z0-9._-]+", "-", os.path.basename(source.rstrip("/")))[-40:]
+        name = source.split("#")[0].rstrip("/").removesuffix("/.git").removesuffix(".git")
+        key = re.sub(r"[^A-Za-z0-9._-]+", "-", os.path.basename(name))[-40:].lstrip(".") or "odoo"
         target = os.path.join(self.dev, "odoo", f"{key}-{hashlib.sha256(source.encode()).hexdigest()[:10]}")
         if os.path.isfile(os.path.join(target, "odoo", "release.py")):
             say(f"Odoo source: {target} (from {source}, unpacked before)")
@@ -406,8 +409,14 @@ def run_step(what, command, check=True):
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
 
     def echo():
+        shown = 0
         for line in proc.stdout:
             last[0] = time.time()
+            # git's progress ("Receiving objects:  42% (...)"): one line in 3 s
+            if PROGRESS.search(line) and "done" not in line:
+                if last[0] - shown < 3:
+                    continue
+                shown = last[0]
             if line.strip():
                 print(f"    {line.rstrip()}", flush=True)
 
