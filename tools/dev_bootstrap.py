@@ -24,7 +24,9 @@ import zipfile
 
 # The Odoo a machine without Odoo gets: the official source archive of the
 # 18.0 branch at this commit. Changed on purpose, after ./dev test passed on
-# the new commit, so that a user's first run and CI install the same Odoo.
+# the new commit, so that a user's first run and CI install the same Odoo
+# (the head of the branch: git ls-remote https://github.com/odoo/odoo 18.0).
+# An archive that is not Odoo 18.0 stops the set-up (check_tree).
 ODOO_COMMIT = "037282219fafd63a8b5e6dcd153fca0b5b80ecc2"
 ODOO_ARCHIVE = f"https://github.com/odoo/odoo/archive/{ODOO_COMMIT}.tar.gz"
 # The branch a git ODOO_SOURCE is fetched at, when it names no "#ref".
