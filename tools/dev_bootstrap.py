@@ -131,13 +131,16 @@ class Bootstrap:
             [*pip, "install", "--progress-bar", "off", "--prefer-binary", "-r", listing],
         )
         for requirement in optional:
-            done = run_step(
-                f"installing {requirement} if a wheel exists (optional: LDAP login)",
+            # Quietly: pip's "no matching distribution" is the expected answer.
+            wheel = subprocess.run(
                 [*pip, "install", "--progress-bar", "off", "--only-binary", ":all:", requirement],
+                capture_output=True,
                 check=False,
             )
-            if not done:
-                say(f"{requirement} skipped: no wheel for this Python (only Odoo's auth_ldap needs it).")
+            if wheel.returncode:
+                say(f"{requirement} skipped: no wheel for this Python (only Odoo's LDAP login needs it).")
+            else:
+                say(f"{requirement} installed (Odoo's LDAP login).")
         install_tree(tree, self.python)
         version = importable_odoo(fresh=True)
         if version != (18, 0):
