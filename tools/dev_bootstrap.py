@@ -407,7 +407,7 @@ def file_digest(path):
 
 def run_step(what, command, check=True):
     """Run a set-up command and echo its output, indented; when it says
-    nothing for 10 s, say that it still runs. False (or exit) on failure."""
+    nothing for 5 s, say that it still runs. False (or exit) on failure."""
     say(what[0].upper() + what[1:])
     started = time.time()
     last = [started]
@@ -431,7 +431,7 @@ def run_step(what, command, check=True):
         try:
             proc.wait(timeout=1)
         except subprocess.TimeoutExpired:
-            if time.time() - last[0] >= 10:
+            if time.time() - last[0] >= 5:
                 last[0] = time.time()
                 say(f"    ... still running ({time.time() - started:.0f} s)")
     reader.join()
