@@ -90,6 +90,23 @@ class TestKeptFieldsRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
         cls.env["invoice.accountant.deleted.entry"].sudo()._create_protected(
             [{"company_id": cls.company.id, "move_id": 10**6, "name": "KEPT/0001"}]
         )
+        closing = (
+            cls.env["invoice.activity.log.closing"]
+            .sudo()
+            ._create_protected(
+                [
+                    {
+                        "company_id": cls.company.id,
+                        "currency_id": cls.company.currency_id.id,
+                        "period": "day",
+                        "date_from": "2026-01-01",
+                        "date_to": "2026-01-01",
+                        "date": "2026-01-02 00:30:00",
+                    }
+                ]
+            )
+        )
+        closing._count_documents("account.move", [(cls.invoice.id, cls.invoice.name, cls.invoice.date, 1.0)])
         cls.recurrence = cls.env["invoice.recurrence"].create({"template_move_id": cls.invoice.id})
 
     def _record(self, model):
@@ -149,6 +166,8 @@ class TestKeptFieldsRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
                 "invoice.activity.log.pending",
                 "invoice.activity.log.seal",
                 "invoice.activity.log.key",
+                "invoice.activity.log.closing",
+                "invoice.activity.log.closing.document",
                 "invoice.accountant.batch",
                 "invoice.accountant.deleted.entry",
             },

@@ -16,6 +16,8 @@ LINK = "invoice.activity.log.link"
 PENDING = "invoice.activity.log.pending"
 SEAL = "invoice.activity.log.seal"
 KEY = "invoice.activity.log.key"
+CLOSING = "invoice.activity.log.closing"
+CLOSING_DOCUMENT = "invoice.activity.log.closing.document"
 VERIFY = "invoice.activity.log.verify"
 RECURRENCE = "invoice.recurrence"
 BATCH = "invoice.accountant.batch"
@@ -23,7 +25,21 @@ DELETED = "invoice.accountant.deleted.entry"
 
 # Every model the addon defines has its line in the matrix. Abstract models
 # have no table and no records: they are listed here instead.
-MODELS = (STATUS, STATUS_CHANGE, LOG, LINK, PENDING, SEAL, KEY, VERIFY, RECURRENCE, BATCH, DELETED)
+MODELS = (
+    STATUS,
+    STATUS_CHANGE,
+    LOG,
+    LINK,
+    PENDING,
+    SEAL,
+    KEY,
+    CLOSING,
+    CLOSING_DOCUMENT,
+    VERIFY,
+    RECURRENCE,
+    BATCH,
+    DELETED,
+)
 ABSTRACT_MODELS = {
     "invoice.activity.log.mixin",
     "invoice.protected.fields.mixin",
@@ -60,6 +76,8 @@ OPERATIONS = ("read", "create", "write", "unlink")
 #   the account owner reads them; no group implies the owner ("administrators
 #   see nothing of the history unless they are given it too"); nobody creates,
 #   changes or deletes them.
+# - The closings and the documents they counted: the account owner reads
+#   them; nobody creates (but the closing path), changes or deletes them.
 # - Verify Integrity: the account owner only.
 # - Recurrences: invoicing users manage them, read-only accounting users read them.
 # - Entry batches and the record of deleted entries: accounting managers read
@@ -147,6 +165,28 @@ EXPECTED = {
     (KEY, "sales_admin"): "----",
     (KEY, "sales_rep"): "----",
     (KEY, "purchasing"): "----",
+    (CLOSING, "invoice_user"): "----",
+    (CLOSING, "account_manager"): "----",
+    (CLOSING, "readonly"): "----",
+    (CLOSING, "status_manager"): "----",
+    (CLOSING, "account_owner"): "r---",
+    (CLOSING, "portal_accountant"): "----",
+    (CLOSING, "portal_customer"): "----",
+    (CLOSING, "public"): "----",
+    (CLOSING, "sales_admin"): "----",
+    (CLOSING, "sales_rep"): "----",
+    (CLOSING, "purchasing"): "----",
+    (CLOSING_DOCUMENT, "invoice_user"): "----",
+    (CLOSING_DOCUMENT, "account_manager"): "----",
+    (CLOSING_DOCUMENT, "readonly"): "----",
+    (CLOSING_DOCUMENT, "status_manager"): "----",
+    (CLOSING_DOCUMENT, "account_owner"): "r---",
+    (CLOSING_DOCUMENT, "portal_accountant"): "----",
+    (CLOSING_DOCUMENT, "portal_customer"): "----",
+    (CLOSING_DOCUMENT, "public"): "----",
+    (CLOSING_DOCUMENT, "sales_admin"): "----",
+    (CLOSING_DOCUMENT, "sales_rep"): "----",
+    (CLOSING_DOCUMENT, "purchasing"): "----",
     (VERIFY, "invoice_user"): "----",
     (VERIFY, "account_manager"): "----",
     (VERIFY, "readonly"): "----",
@@ -203,6 +243,8 @@ REFUSED_TO_SUPERUSER = {
     PENDING: ("create", "write", "unlink"),
     SEAL: ("create", "write", "unlink"),
     KEY: ("create", "write", "unlink"),
+    CLOSING: ("create", "write", "unlink"),
+    CLOSING_DOCUMENT: ("create", "write", "unlink"),
     BATCH: ("create", "write", "unlink"),
     DELETED: ("create", "write", "unlink"),
 }
@@ -216,6 +258,8 @@ READ_FIELDS = {
     PENDING: "log_id",
     SEAL: "head_hash",
     KEY: "public_key",
+    CLOSING: "invoice_total",
+    CLOSING_DOCUMENT: "amount",
     VERIFY: "seal_text",
     RECURRENCE: "interval_number",
     BATCH: "checksum",
@@ -294,6 +338,8 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             [("id", "!=", sealed_row.id), ("company_id", "=", cls.company.id)], limit=1
         )
 
+        closing = cls.env[CLOSING].sudo()._create_protected([cls._create_values(CLOSING)])
+        closing._count_documents("account.move", [(cls.invoice.id, cls.invoice.name, cls.invoice.date, 1.0)])
         status = cls.env[STATUS].create({"name": "Matrix", "group": "in_progress", "sequence": 30})
         cls.records = {
             STATUS: status,
@@ -303,6 +349,8 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             PENDING: pending,
             SEAL: seal,
             KEY: seal.signing_key_id,
+            CLOSING: closing,
+            CLOSING_DOCUMENT: closing.document_ids,
             VERIFY: cls.env[VERIFY].create(cls._create_values(VERIFY)),
             RECURRENCE: cls.env[RECURRENCE].create({"template_move_id": cls.invoice.id}),
             BATCH: cls.env[BATCH].sudo()._create_protected([cls._create_values(BATCH)]),
@@ -333,6 +381,23 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             PENDING: {"log_id": cls.other_row.id, "company_id": cls.company.id},
             SEAL: {"company_id": cls.company.id, "position": 10**6, "head_hash": "0" * 64},
             KEY: {"key_id": "0" * 16, "public_key": "forged", "date_start": "2026-01-01 00:00:00"},
+            CLOSING: {
+                "company_id": cls.company.id,
+                "currency_id": cls.company.currency_id.id,
+                "period": "day",
+                "date_from": "2026-01-01",
+                "date_to": "2026-01-01",
+                "date": "2026-01-02 00:30:00",
+                "invoice_total": 1.0,
+            },
+            CLOSING_DOCUMENT: {
+                "closing_id": cls.env[CLOSING].sudo().search([], limit=1).id,
+                "company_id": cls.company.id,
+                "period": "month",
+                "res_model": "account.move",
+                "res_id": cls.invoice.id,
+                "date": "2026-01-01",
+            },
             VERIFY: {"company_id": cls.company.id},
             RECURRENCE: {"template_move_id": cls.recurrence_base.id, "interval_number": 2},
             BATCH: {
@@ -356,6 +421,8 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             PENDING: {"log_id": self.other_row.id},
             SEAL: {"head_hash": "0" * 64},
             KEY: {"public_key": "forged"},
+            CLOSING: {"invoice_total": 2.0},
+            CLOSING_DOCUMENT: {"amount": 2.0},
             VERIFY: {"seal_text": "Written by the matrix"},
             RECURRENCE: {"interval_number": 3},
             BATCH: {"checksum": "0" * 64},
@@ -505,7 +572,8 @@ class TestSecurityMatrix(WorkflowStatusCommon):
         self._flush_tracking()
         owner = self.users["account_owner"]
         self.assertNotIn(other, owner.company_ids)
-        for model in (LOG, LINK, PENDING, SEAL):
+        self.env[CLOSING].sudo()._create_protected([self._create_values(CLOSING) | {"company_id": other.id}])
+        for model in (LOG, LINK, PENDING, SEAL, CLOSING):
             with self.subTest(model=model):
                 records = self.env[model].sudo().search([("company_id", "=", other.id)])
                 self.assertTrue(records)

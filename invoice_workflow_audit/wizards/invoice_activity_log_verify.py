@@ -100,7 +100,14 @@ class InvoiceActivityLogVerify(models.TransientModel):
         Link._seal(self.company_id)
         report = Link._verify_chain(self.company_id)
         message, kind = self._describe(report)
-        if seal and report["intact"]:
+        # Every closing recomputed from the accounting: the first that no
+        # longer matches is named.
+        Closing = self.env["invoice.activity.log.closing"].sudo()
+        closings = Closing._describe_problems(self.company_id, Closing._verify_closings(self.company_id))
+        if closings:
+            message = f"{message} {closings}"
+            kind = "danger"
+        if seal and kind == "success":
             held = Link._hash_at(self.company_id, seal["position"])
             if held == seal["hash"]:
                 message += " " + self.env._(

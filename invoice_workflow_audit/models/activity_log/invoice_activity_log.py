@@ -86,6 +86,7 @@ class InvoiceActivityLog(models.Model):
             ("log_enabled", "Activity history switched on"),
             ("log_disabled", "Activity history switched off"),
             ("signing_key_rotated", "Signing key rotated"),
+            ("period_closed", "Period closed"),
             ("owner_granted", "Account owner granted"),
             ("owner_revoked", "Account owner revoked"),
             ("accountant_access_granted", "Accountant access granted"),

@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 from ..common import OWNER_GROUP, demo_env
 
@@ -52,6 +52,35 @@ class ResCompany(models.Model):
                 chatter_body=None,
             )
         return True
+
+    def action_activity_log_close(self, period):
+        """Close every complete period of kind ``period`` (``day``, ``month``
+        or ``year``, the company's fiscal year) not closed yet, for these
+        companies (the current one when called on none): the account owner
+        only. Returns the list of the new closings."""
+        if not self.env.user.has_group(OWNER_GROUP):
+            raise AccessError(self.env._("Only the account owner may close periods of the activity history."))
+        Closing = self.env["invoice.activity.log.closing"]
+        Closing._check_period(period)
+        companies = self or self.env.company
+        if companies - self.env.user.company_ids:
+            raise AccessError(self.env._("You may close the periods of your own companies only."))
+        off = companies.filtered(lambda company: not company.activity_log_enabled)
+        if off:
+            raise UserError(
+                self.env._(
+                    "The activity history of %(companies)s is off: switch it on before closing periods.",
+                    companies=", ".join(off.mapped("name")),
+                )
+            )
+        closings = Closing.browse()
+        for company in companies:
+            closings |= Closing._close(company, period)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "invoice_workflow_audit.action_invoice_activity_log_closing"
+        )
+        action["domain"] = [("id", "in", closings.ids)]
+        return action
 
     def _check_may_switch_activity_log(self):
         if not self.env.su and not self.env.user.has_group(OWNER_GROUP):
