@@ -25,6 +25,7 @@
         "views/tracking/account_move_views.xml",
         "views/activity_log/invoice_activity_log_views.xml",
         "views/activity_log/invoice_activity_log_closing_views.xml",
+        "views/activity_log/invoice_activity_log_archive_views.xml",
         "views/activity_log/res_config_settings_views.xml",
         "views/recurrence/invoice_recurrence_views.xml",
         "views/recurrence/account_move_views.xml",

@@ -107,6 +107,9 @@ class TestKeptFieldsRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
             )
         )
         closing._count_documents("account.move", [(cls.invoice.id, cls.invoice.name, cls.invoice.date, 1.0)])
+        cls.env["invoice.activity.log.archive"].create(
+            {"company_id": cls.company.id, "date_from": "2026-01-01", "date_to": "2026-01-31"}
+        )
         cls.recurrence = cls.env["invoice.recurrence"].create({"template_move_id": cls.invoice.id})
 
     def _record(self, model):
@@ -168,6 +171,7 @@ class TestKeptFieldsRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
                 "invoice.activity.log.key",
                 "invoice.activity.log.closing",
                 "invoice.activity.log.closing.document",
+                "invoice.activity.log.archive",
                 "invoice.accountant.batch",
                 "invoice.accountant.deleted.entry",
             },

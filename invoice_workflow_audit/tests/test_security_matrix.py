@@ -18,6 +18,7 @@ SEAL = "invoice.activity.log.seal"
 KEY = "invoice.activity.log.key"
 CLOSING = "invoice.activity.log.closing"
 CLOSING_DOCUMENT = "invoice.activity.log.closing.document"
+ARCHIVE = "invoice.activity.log.archive"
 VERIFY = "invoice.activity.log.verify"
 RECURRENCE = "invoice.recurrence"
 BATCH = "invoice.accountant.batch"
@@ -35,6 +36,7 @@ MODELS = (
     KEY,
     CLOSING,
     CLOSING_DOCUMENT,
+    ARCHIVE,
     VERIFY,
     RECURRENCE,
     BATCH,
@@ -78,6 +80,8 @@ OPERATIONS = ("read", "create", "write", "unlink")
 #   changes or deletes them.
 # - The closings and the documents they counted: the account owner reads
 #   them; nobody creates (but the closing path), changes or deletes them.
+# - Archives: the account owner asks for them (and deletes one not generated
+#   yet); nobody else sees them.
 # - Verify Integrity: the account owner only.
 # - Recurrences: invoicing users manage them, read-only accounting users read them.
 # - Entry batches and the record of deleted entries: accounting managers read
@@ -187,6 +191,17 @@ EXPECTED = {
     (CLOSING_DOCUMENT, "sales_admin"): "----",
     (CLOSING_DOCUMENT, "sales_rep"): "----",
     (CLOSING_DOCUMENT, "purchasing"): "----",
+    (ARCHIVE, "invoice_user"): "----",
+    (ARCHIVE, "account_manager"): "----",
+    (ARCHIVE, "readonly"): "----",
+    (ARCHIVE, "status_manager"): "----",
+    (ARCHIVE, "account_owner"): "rcwu",
+    (ARCHIVE, "portal_accountant"): "----",
+    (ARCHIVE, "portal_customer"): "----",
+    (ARCHIVE, "public"): "----",
+    (ARCHIVE, "sales_admin"): "----",
+    (ARCHIVE, "sales_rep"): "----",
+    (ARCHIVE, "purchasing"): "----",
     (VERIFY, "invoice_user"): "----",
     (VERIFY, "account_manager"): "----",
     (VERIFY, "readonly"): "----",
@@ -260,6 +275,7 @@ READ_FIELDS = {
     KEY: "public_key",
     CLOSING: "invoice_total",
     CLOSING_DOCUMENT: "amount",
+    ARCHIVE: "date_from",
     VERIFY: "seal_text",
     RECURRENCE: "interval_number",
     BATCH: "checksum",
@@ -351,6 +367,7 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             KEY: seal.signing_key_id,
             CLOSING: closing,
             CLOSING_DOCUMENT: closing.document_ids,
+            ARCHIVE: cls.env[ARCHIVE].create(cls._create_values(ARCHIVE)),
             VERIFY: cls.env[VERIFY].create(cls._create_values(VERIFY)),
             RECURRENCE: cls.env[RECURRENCE].create({"template_move_id": cls.invoice.id}),
             BATCH: cls.env[BATCH].sudo()._create_protected([cls._create_values(BATCH)]),
@@ -398,6 +415,7 @@ class TestSecurityMatrix(WorkflowStatusCommon):
                 "res_id": cls.invoice.id,
                 "date": "2026-01-01",
             },
+            ARCHIVE: {"company_id": cls.company.id, "date_from": "2026-01-01", "date_to": "2026-01-31"},
             VERIFY: {"company_id": cls.company.id},
             RECURRENCE: {"template_move_id": cls.recurrence_base.id, "interval_number": 2},
             BATCH: {
@@ -423,6 +441,7 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             KEY: {"public_key": "forged"},
             CLOSING: {"invoice_total": 2.0},
             CLOSING_DOCUMENT: {"amount": 2.0},
+            ARCHIVE: {"date_to": "2026-02-28"},
             VERIFY: {"seal_text": "Written by the matrix"},
             RECURRENCE: {"interval_number": 3},
             BATCH: {"checksum": "0" * 64},

@@ -87,6 +87,7 @@ class InvoiceActivityLog(models.Model):
             ("log_disabled", "Activity history switched off"),
             ("signing_key_rotated", "Signing key rotated"),
             ("period_closed", "Period closed"),
+            ("period_archived", "Period archived"),
             ("owner_granted", "Account owner granted"),
             ("owner_revoked", "Account owner revoked"),
             ("accountant_access_granted", "Accountant access granted"),
