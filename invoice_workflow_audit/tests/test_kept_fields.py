@@ -107,6 +107,17 @@ class TestKeptFieldsRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
             )
         )
         closing._count_documents("account.move", [(cls.invoice.id, cls.invoice.name, cls.invoice.date, 1.0)])
+        cls.env["invoice.activity.log.anchor"].sudo()._create_protected(
+            [
+                {
+                    "company_id": cls.company.id,
+                    "first_position": 10**6,
+                    "last_position": 10**6,
+                    "last_hash": "0" * 64,
+                    "date": "2026-01-02 00:30:00",
+                }
+            ]
+        )
         cls.env["invoice.activity.log.archive"].create(
             {"company_id": cls.company.id, "date_from": "2026-01-01", "date_to": "2026-01-31"}
         )
@@ -172,6 +183,7 @@ class TestKeptFieldsRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
                 "invoice.activity.log.closing",
                 "invoice.activity.log.closing.document",
                 "invoice.activity.log.archive",
+                "invoice.activity.log.anchor",
                 "invoice.accountant.batch",
                 "invoice.accountant.deleted.entry",
             },

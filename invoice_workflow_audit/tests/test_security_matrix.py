@@ -19,6 +19,7 @@ KEY = "invoice.activity.log.key"
 CLOSING = "invoice.activity.log.closing"
 CLOSING_DOCUMENT = "invoice.activity.log.closing.document"
 ARCHIVE = "invoice.activity.log.archive"
+ANCHOR = "invoice.activity.log.anchor"
 VERIFY = "invoice.activity.log.verify"
 RECURRENCE = "invoice.recurrence"
 BATCH = "invoice.accountant.batch"
@@ -37,6 +38,7 @@ MODELS = (
     CLOSING,
     CLOSING_DOCUMENT,
     ARCHIVE,
+    ANCHOR,
     VERIFY,
     RECURRENCE,
     BATCH,
@@ -82,6 +84,7 @@ OPERATIONS = ("read", "create", "write", "unlink")
 #   them; nobody creates (but the closing path), changes or deletes them.
 # - Archives: the account owner asks for them (and deletes one not generated
 #   yet); nobody else sees them.
+# - Purge anchors: the account owner reads them; only the purge makes them.
 # - Verify Integrity: the account owner only.
 # - Recurrences: invoicing users manage them, read-only accounting users read them.
 # - Entry batches and the record of deleted entries: accounting managers read
@@ -202,6 +205,17 @@ EXPECTED = {
     (ARCHIVE, "sales_admin"): "----",
     (ARCHIVE, "sales_rep"): "----",
     (ARCHIVE, "purchasing"): "----",
+    (ANCHOR, "invoice_user"): "----",
+    (ANCHOR, "account_manager"): "----",
+    (ANCHOR, "readonly"): "----",
+    (ANCHOR, "status_manager"): "----",
+    (ANCHOR, "account_owner"): "r---",
+    (ANCHOR, "portal_accountant"): "----",
+    (ANCHOR, "portal_customer"): "----",
+    (ANCHOR, "public"): "----",
+    (ANCHOR, "sales_admin"): "----",
+    (ANCHOR, "sales_rep"): "----",
+    (ANCHOR, "purchasing"): "----",
     (VERIFY, "invoice_user"): "----",
     (VERIFY, "account_manager"): "----",
     (VERIFY, "readonly"): "----",
@@ -260,6 +274,7 @@ REFUSED_TO_SUPERUSER = {
     KEY: ("create", "write", "unlink"),
     CLOSING: ("create", "write", "unlink"),
     CLOSING_DOCUMENT: ("create", "write", "unlink"),
+    ANCHOR: ("create", "write", "unlink"),
     BATCH: ("create", "write", "unlink"),
     DELETED: ("create", "write", "unlink"),
 }
@@ -276,6 +291,7 @@ READ_FIELDS = {
     CLOSING: "invoice_total",
     CLOSING_DOCUMENT: "amount",
     ARCHIVE: "date_from",
+    ANCHOR: "last_hash",
     VERIFY: "seal_text",
     RECURRENCE: "interval_number",
     BATCH: "checksum",
@@ -368,6 +384,7 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             CLOSING: closing,
             CLOSING_DOCUMENT: closing.document_ids,
             ARCHIVE: cls.env[ARCHIVE].create(cls._create_values(ARCHIVE)),
+            ANCHOR: cls.env[ANCHOR].sudo()._create_protected([cls._create_values(ANCHOR)]),
             VERIFY: cls.env[VERIFY].create(cls._create_values(VERIFY)),
             RECURRENCE: cls.env[RECURRENCE].create({"template_move_id": cls.invoice.id}),
             BATCH: cls.env[BATCH].sudo()._create_protected([cls._create_values(BATCH)]),
@@ -416,6 +433,13 @@ class TestSecurityMatrix(WorkflowStatusCommon):
                 "date": "2026-01-01",
             },
             ARCHIVE: {"company_id": cls.company.id, "date_from": "2026-01-01", "date_to": "2026-01-31"},
+            ANCHOR: {
+                "company_id": cls.company.id,
+                "first_position": 10**6,
+                "last_position": 10**6,
+                "last_hash": "0" * 64,
+                "date": "2026-01-02 00:30:00",
+            },
             VERIFY: {"company_id": cls.company.id},
             RECURRENCE: {"template_move_id": cls.recurrence_base.id, "interval_number": 2},
             BATCH: {
@@ -442,6 +466,7 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             CLOSING: {"invoice_total": 2.0},
             CLOSING_DOCUMENT: {"amount": 2.0},
             ARCHIVE: {"date_to": "2026-02-28"},
+            ANCHOR: {"last_hash": "1" * 64},
             VERIFY: {"seal_text": "Written by the matrix"},
             RECURRENCE: {"interval_number": 3},
             BATCH: {"checksum": "0" * 64},

@@ -88,6 +88,8 @@ class InvoiceActivityLog(models.Model):
             ("signing_key_rotated", "Signing key rotated"),
             ("period_closed", "Period closed"),
             ("period_archived", "Period archived"),
+            ("history_purged", "History purged"),
+            ("retention_changed", "History retention changed"),
             ("owner_granted", "Account owner granted"),
             ("owner_revoked", "Account owner revoked"),
             ("accountant_access_granted", "Accountant access granted"),

@@ -193,6 +193,12 @@ class InvoiceActivityLogArchive(models.Model):
         )
         Link = self.env["invoice.activity.log.link"]
         first = before.chain_position + 1
+        if first <= self.env["invoice.activity.log.anchor"]._purged_until(self.company_id):
+            raise UserError(
+                self.env._(
+                    "The history of this period was purged after its archive: it cannot be archived anew."
+                )
+            )
         previous_hash = Link._hash_at(self.company_id, first - 1) if first > 1 else ""
         if previous_hash is None:
             raise UserError(

@@ -494,7 +494,14 @@ class InvoiceActivityLogClosing(models.Model):
                 "SELECT c.id FROM invoice_activity_log_closing c"
                 " LEFT JOIN invoice_activity_log_link k"
                 " ON k.company_id = c.company_id AND k.position = c.chain_position"
-                " WHERE c.company_id = %s AND c.chain_position > 0 AND k.hash IS DISTINCT FROM c.chain_hash",
+                # A head in a purged part is checked by its archive; the
+                # anchor still holds the hash of the last purged position.
+                " LEFT JOIN invoice_activity_log_anchor anchor ON anchor.company_id = c.company_id"
+                " AND c.chain_position BETWEEN anchor.first_position AND anchor.last_position"
+                " WHERE c.company_id = %s AND c.chain_position > 0 AND CASE"
+                " WHEN anchor.id IS NULL THEN k.hash IS DISTINCT FROM c.chain_hash"
+                " WHEN c.chain_position = anchor.last_position THEN anchor.last_hash <> c.chain_hash"
+                " ELSE FALSE END",
                 company.id,
             )
         )
