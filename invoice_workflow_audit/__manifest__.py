@@ -28,6 +28,8 @@
         "wizards/invoice_activity_log_verify_views.xml",
         "views/tracking/account_move_views.xml",
         "views/activity_log/invoice_activity_log_views.xml",
+        "views/activity_log/invoice_activity_log_closing_views.xml",
+        "views/activity_log/invoice_activity_log_archive_views.xml",
         "views/activity_log/res_config_settings_views.xml",
         "views/recurrence/invoice_recurrence_views.xml",
         "views/recurrence/account_move_views.xml",

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Check a seal of the activity history of invoice_workflow_audit, without Odoo.
+"""Check a seal or a signed closing of the activity history of invoice_workflow_audit, without Odoo.
 
     python3 verify_seal.py SEAL.json PUBLIC_KEY.pem
 
@@ -9,6 +9,10 @@ on the accountant portal (Seals); take it from a copy you keep, not from the
 server you are checking. Exit code 0: the seal was signed by that key and
 says what it says (company, chain length, last hash, date); 1: it was not;
 2: the files cannot be read.
+
+A signed closing (downloaded from a closing of the history) is checked the
+same way: it states the period's counts and totals, the perpetual totals and
+the chain's head at closing.
 
 A seal says how long the company's history was and the hash of its last
 row. To know whether the history still holds it, give the seal to Verify
@@ -26,6 +30,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 SEAL_FORMAT = "invoice_workflow_audit.seal/2"
+CLOSING_FORMAT = "invoice_workflow_audit.closing/1"
 
 
 def seal_payload(values):
@@ -46,7 +51,7 @@ def verify(seal_text, public_key_pem):
         seal = json.loads(seal_text)
     except ValueError:
         return False, "not a seal (not JSON)"
-    if not isinstance(seal, dict) or seal.get("format") != SEAL_FORMAT:
+    if not isinstance(seal, dict) or seal.get("format") not in (SEAL_FORMAT, CLOSING_FORMAT):
         fmt = seal.get("format") if isinstance(seal, dict) else None
         if fmt == "invoice_workflow_audit.seal/1":
             return False, "a seal of the old format, signed with the database's own secret: it proves nothing"
@@ -61,6 +66,15 @@ def verify(seal_text, public_key_pem):
         public_key.verify(base64.b64decode(seal.get("signature", ""), validate=True), seal_payload(seal))
     except (InvalidSignature, binascii.Error, ValueError):
         return False, "the signature does not match: the seal was edited or not signed by this key"
+    if seal["format"] == CLOSING_FORMAT:
+        g = seal.get
+        return True, (
+            f"valid closing of {g('company')} (company {g('company_id')}), {g('period')} "
+            f"{g('date_from')} to {g('date_to')}: {g('invoice_count')} invoices and credit notes, "
+            f"{g('invoice_total')} {g('currency')}; {g('payment_count')} payments, {g('payment_total')}; "
+            f"perpetual {g('perpetual_invoice_total')} invoiced, {g('perpetual_payment_total')} received; "
+            f"chain {g('chain_position')} rows, last hash {g('chain_hash')}; closed {g('date')} UTC"
+        )
     return True, (
         f"valid seal of {seal.get('company')} (company {seal.get('company_id')}): "
         f"{seal.get('position')} rows, last hash {seal.get('hash')}, sealed {seal.get('date')} UTC"

@@ -3,6 +3,9 @@ from . import test_activity_log_tour
 from . import test_activity_log_chain
 from . import test_activity_log_proof
 from . import test_activity_log_completeness
+from . import test_activity_log_closing
+from . import test_activity_log_archive
+from . import test_activity_log_purge
 from . import test_document_tracking
 from . import test_workflow_status
 from . import test_workflow_status_access

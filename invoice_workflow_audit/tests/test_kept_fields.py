@@ -99,6 +99,37 @@ class TestKeptFieldsRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
                 }
             ]
         )
+        closing = (
+            cls.env["invoice.activity.log.closing"]
+            .sudo()
+            ._create_protected(
+                [
+                    {
+                        "company_id": cls.company.id,
+                        "currency_id": cls.company.currency_id.id,
+                        "period": "day",
+                        "date_from": "2026-01-01",
+                        "date_to": "2026-01-01",
+                        "date": "2026-01-02 00:30:00",
+                    }
+                ]
+            )
+        )
+        closing._count_documents("account.move", [(cls.invoice.id, cls.invoice.name, cls.invoice.date, 1.0)])
+        cls.env["invoice.activity.log.anchor"].sudo()._create_protected(
+            [
+                {
+                    "company_id": cls.company.id,
+                    "first_position": 10**6,
+                    "last_position": 10**6,
+                    "last_hash": "0" * 64,
+                    "date": "2026-01-02 00:30:00",
+                }
+            ]
+        )
+        cls.env["invoice.activity.log.archive"].create(
+            {"company_id": cls.company.id, "date_from": "2026-01-01", "date_to": "2026-01-31"}
+        )
         cls.recurrence = cls.env["invoice.recurrence"].create({"template_move_id": cls.invoice.id})
         cls.env["invoice.lifecycle.event"].sudo()._create_protected(
             [{"move_id": cls.invoice.id, "lifecycle_code": "212", "amount": 1.0}]
@@ -161,6 +192,10 @@ class TestKeptFieldsRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
                 "invoice.activity.log.pending",
                 "invoice.activity.log.seal",
                 "invoice.activity.log.key",
+                "invoice.activity.log.closing",
+                "invoice.activity.log.closing.document",
+                "invoice.activity.log.archive",
+                "invoice.activity.log.anchor",
                 "invoice.accountant.batch",
                 "invoice.accountant.deleted.entry",
                 "invoice.accountant.customer.email",

@@ -16,6 +16,10 @@ LINK = "invoice.activity.log.link"
 PENDING = "invoice.activity.log.pending"
 SEAL = "invoice.activity.log.seal"
 KEY = "invoice.activity.log.key"
+CLOSING = "invoice.activity.log.closing"
+CLOSING_DOCUMENT = "invoice.activity.log.closing.document"
+ARCHIVE = "invoice.activity.log.archive"
+ANCHOR = "invoice.activity.log.anchor"
 VERIFY = "invoice.activity.log.verify"
 RECURRENCE = "invoice.recurrence"
 BATCH = "invoice.accountant.batch"
@@ -34,6 +38,10 @@ MODELS = (
     PENDING,
     SEAL,
     KEY,
+    CLOSING,
+    CLOSING_DOCUMENT,
+    ARCHIVE,
+    ANCHOR,
     VERIFY,
     RECURRENCE,
     BATCH,
@@ -79,6 +87,11 @@ OPERATIONS = ("read", "create", "write", "unlink")
 #   the account owner reads them; no group implies the owner ("administrators
 #   see nothing of the history unless they are given it too"); nobody creates,
 #   changes or deletes them.
+# - The closings and the documents they counted: the account owner reads
+#   them; nobody creates (but the closing path), changes or deletes them.
+# - Archives: the account owner asks for them (and deletes one not generated
+#   yet); nobody else sees them.
+# - Purge anchors: the account owner reads them; only the purge makes them.
 # - Verify Integrity: the account owner only.
 # - Recurrences: invoicing users manage them, read-only accounting users read them.
 # - Entry batches, the record of deleted entries and of the invoices e-mailed
@@ -194,6 +207,50 @@ EXPECTED = {
     (KEY, "sales_admin"): "----",
     (KEY, "sales_rep"): "----",
     (KEY, "purchasing"): "----",
+    (CLOSING, "invoice_user"): "----",
+    (CLOSING, "account_manager"): "----",
+    (CLOSING, "readonly"): "----",
+    (CLOSING, "status_manager"): "----",
+    (CLOSING, "account_owner"): "r---",
+    (CLOSING, "portal_accountant"): "----",
+    (CLOSING, "portal_customer"): "----",
+    (CLOSING, "public"): "----",
+    (CLOSING, "sales_admin"): "----",
+    (CLOSING, "sales_rep"): "----",
+    (CLOSING, "purchasing"): "----",
+    (CLOSING_DOCUMENT, "invoice_user"): "----",
+    (CLOSING_DOCUMENT, "account_manager"): "----",
+    (CLOSING_DOCUMENT, "readonly"): "----",
+    (CLOSING_DOCUMENT, "status_manager"): "----",
+    (CLOSING_DOCUMENT, "account_owner"): "r---",
+    (CLOSING_DOCUMENT, "portal_accountant"): "----",
+    (CLOSING_DOCUMENT, "portal_customer"): "----",
+    (CLOSING_DOCUMENT, "public"): "----",
+    (CLOSING_DOCUMENT, "sales_admin"): "----",
+    (CLOSING_DOCUMENT, "sales_rep"): "----",
+    (CLOSING_DOCUMENT, "purchasing"): "----",
+    (ARCHIVE, "invoice_user"): "----",
+    (ARCHIVE, "account_manager"): "----",
+    (ARCHIVE, "readonly"): "----",
+    (ARCHIVE, "status_manager"): "----",
+    (ARCHIVE, "account_owner"): "rcwu",
+    (ARCHIVE, "portal_accountant"): "----",
+    (ARCHIVE, "portal_customer"): "----",
+    (ARCHIVE, "public"): "----",
+    (ARCHIVE, "sales_admin"): "----",
+    (ARCHIVE, "sales_rep"): "----",
+    (ARCHIVE, "purchasing"): "----",
+    (ANCHOR, "invoice_user"): "----",
+    (ANCHOR, "account_manager"): "----",
+    (ANCHOR, "readonly"): "----",
+    (ANCHOR, "status_manager"): "----",
+    (ANCHOR, "account_owner"): "r---",
+    (ANCHOR, "portal_accountant"): "----",
+    (ANCHOR, "portal_customer"): "----",
+    (ANCHOR, "public"): "----",
+    (ANCHOR, "sales_admin"): "----",
+    (ANCHOR, "sales_rep"): "----",
+    (ANCHOR, "purchasing"): "----",
     (VERIFY, "invoice_user"): "----",
     (VERIFY, "account_manager"): "----",
     (VERIFY, "readonly"): "----",
@@ -261,6 +318,9 @@ REFUSED_TO_SUPERUSER = {
     PENDING: ("create", "write", "unlink"),
     SEAL: ("create", "write", "unlink"),
     KEY: ("create", "write", "unlink"),
+    CLOSING: ("create", "write", "unlink"),
+    CLOSING_DOCUMENT: ("create", "write", "unlink"),
+    ANCHOR: ("create", "write", "unlink"),
     BATCH: ("create", "write", "unlink"),
     DELETED: ("create", "write", "unlink"),
     EMAILED: ("create", "write", "unlink"),
@@ -276,6 +336,10 @@ READ_FIELDS = {
     PENDING: "log_id",
     SEAL: "head_hash",
     KEY: "public_key",
+    CLOSING: "invoice_total",
+    CLOSING_DOCUMENT: "amount",
+    ARCHIVE: "date_from",
+    ANCHOR: "last_hash",
     VERIFY: "seal_text",
     RECURRENCE: "interval_number",
     BATCH: "checksum",
@@ -357,6 +421,8 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             [("id", "!=", sealed_row.id), ("company_id", "=", cls.company.id)], limit=1
         )
 
+        closing = cls.env[CLOSING].sudo()._create_protected([cls._create_values(CLOSING)])
+        closing._count_documents("account.move", [(cls.invoice.id, cls.invoice.name, cls.invoice.date, 1.0)])
         status = cls.env[STATUS].create({"name": "Matrix", "group": "in_progress", "sequence": 30})
         cls.records = {
             STATUS: status,
@@ -366,6 +432,10 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             PENDING: pending,
             SEAL: seal,
             KEY: seal.signing_key_id,
+            CLOSING: closing,
+            CLOSING_DOCUMENT: closing.document_ids,
+            ARCHIVE: cls.env[ARCHIVE].create(cls._create_values(ARCHIVE)),
+            ANCHOR: cls.env[ANCHOR].sudo()._create_protected([cls._create_values(ANCHOR)]),
             VERIFY: cls.env[VERIFY].create(cls._create_values(VERIFY)),
             RECURRENCE: cls.env[RECURRENCE].create({"template_move_id": cls.invoice.id}),
             BATCH: cls.env[BATCH].sudo()._create_protected([cls._create_values(BATCH)]),
@@ -399,6 +469,31 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             PENDING: {"log_id": cls.other_row.id, "company_id": cls.company.id},
             SEAL: {"company_id": cls.company.id, "position": 10**6, "head_hash": "0" * 64},
             KEY: {"key_id": "0" * 16, "public_key": "forged", "date_start": "2026-01-01 00:00:00"},
+            CLOSING: {
+                "company_id": cls.company.id,
+                "currency_id": cls.company.currency_id.id,
+                "period": "day",
+                "date_from": "2026-01-01",
+                "date_to": "2026-01-01",
+                "date": "2026-01-02 00:30:00",
+                "invoice_total": 1.0,
+            },
+            CLOSING_DOCUMENT: {
+                "closing_id": cls.env[CLOSING].sudo().search([], limit=1).id,
+                "company_id": cls.company.id,
+                "period": "month",
+                "res_model": "account.move",
+                "res_id": cls.invoice.id,
+                "date": "2026-01-01",
+            },
+            ARCHIVE: {"company_id": cls.company.id, "date_from": "2026-01-01", "date_to": "2026-01-31"},
+            ANCHOR: {
+                "company_id": cls.company.id,
+                "first_position": 10**6,
+                "last_position": 10**6,
+                "last_hash": "0" * 64,
+                "date": "2026-01-02 00:30:00",
+            },
             VERIFY: {"company_id": cls.company.id},
             RECURRENCE: {"template_move_id": cls.recurrence_base.id, "interval_number": 2},
             BATCH: {
@@ -429,6 +524,10 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             PENDING: {"log_id": self.other_row.id},
             SEAL: {"head_hash": "0" * 64},
             KEY: {"public_key": "forged"},
+            CLOSING: {"invoice_total": 2.0},
+            CLOSING_DOCUMENT: {"amount": 2.0},
+            ARCHIVE: {"date_to": "2026-02-28"},
+            ANCHOR: {"last_hash": "1" * 64},
             VERIFY: {"seal_text": "Written by the matrix"},
             RECURRENCE: {"interval_number": 3},
             BATCH: {"checksum": "0" * 64},
@@ -581,7 +680,8 @@ class TestSecurityMatrix(WorkflowStatusCommon):
         self._flush_tracking()
         owner = self.users["account_owner"]
         self.assertNotIn(other, owner.company_ids)
-        for model in (LOG, LINK, PENDING, SEAL):
+        self.env[CLOSING].sudo()._create_protected([self._create_values(CLOSING) | {"company_id": other.id}])
+        for model in (LOG, LINK, PENDING, SEAL, CLOSING):
             with self.subTest(model=model):
                 records = self.env[model].sudo().search([("company_id", "=", other.id)])
                 self.assertTrue(records)

@@ -100,7 +100,14 @@ class InvoiceActivityLogVerify(models.TransientModel):
         Link._seal(self.company_id)
         report = Link._verify_chain(self.company_id)
         message, kind = self._describe(report)
-        if seal and report["intact"]:
+        # Every closing recomputed from the accounting: the first that no
+        # longer matches is named.
+        Closing = self.env["invoice.activity.log.closing"].sudo()
+        closings = Closing._describe_problems(self.company_id, Closing._verify_closings(self.company_id))
+        if closings:
+            message = f"{message} {closings}"
+            kind = "danger"
+        if seal and kind == "success":
             held = Link._hash_at(self.company_id, seal["position"])
             if held == seal["hash"]:
                 message += " " + self.env._(
@@ -163,6 +170,14 @@ class InvoiceActivityLogVerify(models.TransientModel):
                     count=report["unprotected"],
                 )
             )
+        if report.get("purged_until"):
+            notes.append(
+                self.env._(
+                    "Positions 1 to %(position)s were purged after their archive: the chain continues from "
+                    "the signed anchor, and the archives prove the purged part.",
+                    position=report["purged_until"],
+                )
+            )
         if report["intact"]:
             message = self.env._(
                 "Activity history of %(company)s is intact: %(count)s rows checked.",
@@ -180,6 +195,10 @@ class InvoiceActivityLogVerify(models.TransientModel):
             "mac_mismatch": self.env._(
                 "the row was changed after its seal and the chain computed again: it no longer matches "
                 "the MAC it was written with"
+            ),
+            "anchor_forged": self.env._(
+                "the anchor recording the purged rows up to this position is not signed by this server's "
+                "key, or was changed: rows were deleted outside a purge"
             ),
             "seal_broken": self.env._(
                 "the chain no longer holds the seal kept in the database at this position: it was rewritten"

@@ -3,6 +3,10 @@ from . import invoice_activity_log_link
 from . import invoice_activity_log_pending
 from . import invoice_activity_log_seal
 from . import invoice_activity_log_key
+from . import invoice_activity_log_closing
+from . import invoice_activity_log_closing_document
+from . import invoice_activity_log_archive
+from . import invoice_activity_log_anchor
 from . import invoice_activity_log_mixin
 from . import account_move
 from . import res_company

@@ -366,6 +366,7 @@ class InvoiceActivityLogLink(models.Model):
         ]
         anchor, seal_problems = self._check_stored_seals(company)
         problems += seal_problems
+        problems += self.env["invoice.activity.log.anchor"]._check_anchors(company)
         mac_problems, macs_checked, unchecked = self._check_macs_after(company, anchor)
         # A row changed after its seal breaks its link and its MAC: named once.
         reported = {problem["position"] for problem in problems}
@@ -396,6 +397,7 @@ class InvoiceActivityLogLink(models.Model):
             "unprotected": without_mac + unchecked,
             "macs_checked": macs_checked,
             "anchor": anchor,
+            "purged_until": self.env["invoice.activity.log.anchor"]._purged_until(company),
         }
         if problems:
             first = problems[0]
@@ -411,20 +413,23 @@ class InvoiceActivityLogLink(models.Model):
     def _check_links(self, company, limit):
         """Links that break the chain, found by PostgreSQL in one pass: each
         link n joined with link n-1, its version-2 hash recomputed."""
-        previous = SQL("COALESCE(prev.hash, '')")
+        previous = SQL("COALESCE(prev.hash, anchor.last_hash, '')")
         self.env.cr.execute(
             SQL(
                 """
                 SELECT k.position, k.log_id,
-                       CASE WHEN k.position > 1 AND prev.id IS NULL THEN 'missing_link'
+                       CASE WHEN k.position > 1 AND prev.id IS NULL AND anchor.id IS NULL THEN 'missing_link'
                             WHEN log.id IS NULL THEN 'missing_row'
                             ELSE 'altered_row' END
                   FROM invoice_activity_log_link k
                   LEFT JOIN invoice_activity_log log ON log.id = k.log_id
                   LEFT JOIN invoice_activity_log_link prev
                          ON prev.company_id = k.company_id AND prev.position = k.position - 1
+                  -- after a purge, the chain continues from the anchor hash
+                  LEFT JOIN invoice_activity_log_anchor anchor
+                         ON anchor.company_id = k.company_id AND anchor.last_position = k.position - 1
                  WHERE k.company_id = %(company)s
-                   AND ((k.position > 1 AND prev.id IS NULL)
+                   AND ((k.position > 1 AND prev.id IS NULL AND anchor.id IS NULL)
                         OR log.id IS NULL
                         OR k.hash_version NOT IN (1, %(version)s)
                         OR (k.hash_version = %(version)s AND k.hash <> %(hash)s))
@@ -452,11 +457,13 @@ class InvoiceActivityLogLink(models.Model):
         while len(problems) < limit:
             cr.execute(
                 SQL(
-                    "SELECT k.position, k.hash, k.log_id, COALESCE(prev.hash, '')"
+                    "SELECT k.position, k.hash, k.log_id, COALESCE(prev.hash, anchor.last_hash, '')"
                     " FROM invoice_activity_log_link k"
                     " JOIN invoice_activity_log log ON log.id = k.log_id"
                     " LEFT JOIN invoice_activity_log_link prev"
                     " ON prev.company_id = k.company_id AND prev.position = k.position - 1"
+                    " LEFT JOIN invoice_activity_log_anchor anchor"
+                    " ON anchor.company_id = k.company_id AND anchor.last_position = k.position - 1"
                     " WHERE k.company_id = %s AND k.hash_version = 1 AND k.position > %s"
                     " ORDER BY k.position LIMIT %s",
                     company.id,
@@ -492,7 +499,14 @@ class InvoiceActivityLogLink(models.Model):
                 "SELECT s.id, s.position FROM invoice_activity_log_seal s"
                 " LEFT JOIN invoice_activity_log_link k"
                 " ON k.company_id = s.company_id AND k.position = s.position"
-                " WHERE s.company_id = %s AND s.position > 0 AND k.hash IS DISTINCT FROM s.head_hash"
+                # A seal of a purged part is checked by its archive; the
+                # anchor still holds the hash of the last purged position.
+                " LEFT JOIN invoice_activity_log_anchor anchor ON anchor.company_id = s.company_id"
+                " AND s.position BETWEEN anchor.first_position AND anchor.last_position"
+                " WHERE s.company_id = %s AND s.position > 0 AND CASE"
+                " WHEN anchor.id IS NULL THEN k.hash IS DISTINCT FROM s.head_hash"
+                " WHEN s.position = anchor.last_position THEN anchor.last_hash <> s.head_hash"
+                " ELSE FALSE END"
                 " ORDER BY s.position",
                 company.id,
             )
@@ -549,11 +563,15 @@ class InvoiceActivityLogLink(models.Model):
     @api.model
     def _hash_at(self, company, position):
         """The hash the chain of ``company`` holds at ``position`` (None beyond its end)."""
+        # After a purge, the anchor holds the hash of the last purged position.
         self.env.cr.execute(
             SQL(
-                "SELECT hash FROM invoice_activity_log_link WHERE company_id = %s AND position = %s",
-                company.id,
-                position,
+                "SELECT hash FROM invoice_activity_log_link WHERE company_id = %(company)s"
+                " AND position = %(position)s"
+                " UNION ALL SELECT last_hash FROM invoice_activity_log_anchor"
+                " WHERE company_id = %(company)s AND last_position = %(position)s LIMIT 1",
+                company=company.id,
+                position=position,
             )
         )
         row = self.env.cr.fetchone()

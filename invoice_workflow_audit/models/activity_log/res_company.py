@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..common import OWNER_GROUP, demo_env
 
@@ -26,6 +26,19 @@ class ResCompany(models.Model):
     activity_log_key_file = fields.Char(
         string="History Key File", compute="_compute_activity_log_public_key", groups=OWNER_GROUP
     )
+
+    activity_log_retention_years = fields.Integer(
+        string="Keep the History Online (Years)",
+        default=0,
+        groups=OWNER_GROUP,
+        help="How many years the activity history stays in the database (0: keep everything). Older rows "
+        "are purged only once their period is closed and archived; the chain continues from a signed "
+        "anchor and the archives prove the purged part.",
+    )
+
+    # Fields of the history that the account owner sets (no other right on
+    # companies needed), each change logged.
+    _ACTIVITY_LOG_OWNER_FIELDS = frozenset({"activity_log_enabled", "activity_log_retention_years"})
 
     def _compute_activity_log_public_key(self):
         # One key per database: the current one (the key file read when held,
@@ -53,6 +66,59 @@ class ResCompany(models.Model):
             )
         return True
 
+    def action_activity_log_close(self, period):
+        """Close every complete period of kind ``period`` (``day``, ``month``
+        or ``year``, the company's fiscal year) not closed yet, for these
+        companies (the current one when called on none): the account owner
+        only. Returns the list of the new closings."""
+        if not self.env.user.has_group(OWNER_GROUP):
+            raise AccessError(self.env._("Only the account owner may close periods of the activity history."))
+        Closing = self.env["invoice.activity.log.closing"]
+        Closing._check_period(period)
+        companies = self or self.env.company
+        if companies - self.env.user.company_ids:
+            raise AccessError(self.env._("You may close the periods of your own companies only."))
+        off = companies.filtered(lambda company: not company.activity_log_enabled)
+        if off:
+            raise UserError(
+                self.env._(
+                    "The activity history of %(companies)s is off: switch it on before closing periods.",
+                    companies=", ".join(off.mapped("name")),
+                )
+            )
+        closings = Closing.browse()
+        for company in companies:
+            closings |= Closing._close(company, period)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "invoice_workflow_audit.action_invoice_activity_log_closing"
+        )
+        action["domain"] = [("id", "in", closings.ids)]
+        return action
+
+    def action_activity_log_purge(self):
+        """Purge, for these companies (the current one when called on none),
+        the history rows that their retention and archives allow: the account
+        owner only. Returns the anchors made."""
+        if not self.env.user.has_group(OWNER_GROUP):
+            raise AccessError(self.env._("Only the account owner may purge the activity history."))
+        companies = self or self.env.company
+        if companies - self.env.user.company_ids:
+            raise AccessError(self.env._("You may purge the history of your own companies only."))
+        keep = companies.sudo().filtered(lambda company: company.activity_log_retention_years <= 0)
+        if keep:
+            raise UserError(
+                self.env._(
+                    "%(companies)s keep the whole activity history online: set how many years to keep it "
+                    "first (Settings > Invoicing > Activity History).",
+                    companies=", ".join(keep.mapped("name")),
+                )
+            )
+        Anchor = self.env["invoice.activity.log.anchor"]
+        anchors = Anchor.browse()
+        for company in companies.sudo():
+            anchors |= Anchor._purge(company)
+        return anchors.ids
+
     def _check_may_switch_activity_log(self):
         if not self.env.su and not self.env.user.has_group(OWNER_GROUP):
             raise AccessError(self.env._("Only the account owner may switch the activity history on or off."))
@@ -71,9 +137,13 @@ class ResCompany(models.Model):
         return companies
 
     def write(self, vals):
-        if "activity_log_enabled" not in vals:
+        if not self._ACTIVITY_LOG_OWNER_FIELDS & vals.keys():
             return super().write(vals)
         self._check_may_switch_activity_log()
+        if "activity_log_retention_years" in vals:
+            self._log_retention_change(vals["activity_log_retention_years"])
+        if "activity_log_enabled" not in vals:
+            return self._write_owner_fields(vals)
         changed = self.filtered(
             lambda company: company.activity_log_enabled != bool(vals["activity_log_enabled"])
         )
@@ -83,10 +153,35 @@ class ResCompany(models.Model):
         if not vals["activity_log_enabled"]:
             Log._log_action(changed, "log_disabled", chatter_body=None)
         # The owner needs no other right on companies to flip this switch.
-        result = super(ResCompany, self.sudo()).write(vals) if len(vals) == 1 else super().write(vals)
+        result = self._write_owner_fields(vals)
         if vals["activity_log_enabled"]:
             Log._log_action(changed, "log_enabled", chatter_body=None)
         return result
+
+    def _write_owner_fields(self, vals):
+        # The owner needs no other right on companies to set the history's fields.
+        if vals.keys() <= self._ACTIVITY_LOG_OWNER_FIELDS:
+            return super(ResCompany, self.sudo()).write(vals)
+        return super().write(vals)
+
+    def _log_retention_change(self, years):
+        if isinstance(years, bool) or not isinstance(years, int) or not 0 <= years <= 100:
+            raise ValidationError(
+                self.env._("The history is kept online from 0 (everything) to 100 years, in whole years.")
+            )
+        for company in self.sudo():
+            if company.activity_log_retention_years != years:
+                env = self.with_context(lang=company.partner_id.lang or self.env.lang).env
+                self.env["invoice.activity.log"]._log_action(
+                    company,
+                    "retention_changed",
+                    env._(
+                        "Keep the history online: %(old)s → %(new)s years (0: everything).",
+                        old=company.activity_log_retention_years,
+                        new=years,
+                    ),
+                    chatter_body=None,
+                )
 
     @api.model
     def _iwa_demo_activity_history(self):

@@ -14,6 +14,9 @@ class ResConfigSettings(models.TransientModel):
     activity_log_public_key = fields.Text(related="company_id.activity_log_public_key", groups=OWNER_GROUP)
     activity_log_key_id = fields.Char(related="company_id.activity_log_key_id", groups=OWNER_GROUP)
     activity_log_key_file = fields.Char(related="company_id.activity_log_key_file", groups=OWNER_GROUP)
+    activity_log_retention_years = fields.Integer(
+        related="company_id.activity_log_retention_years", readonly=False, groups=OWNER_GROUP
+    )
 
     def action_activity_log_new_key(self):
         return self.company_id.action_activity_log_new_key()
