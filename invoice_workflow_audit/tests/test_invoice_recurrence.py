@@ -1,13 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import importlib.util
 from datetime import date
 from unittest.mock import patch
 
 import psycopg2
+from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
 from odoo import fields
 from odoo.tests import tagged
-from odoo.tools import mute_logger
+from odoo.tools import file_path, mute_logger
 
 from .common import RecurrenceCommon
 
@@ -166,6 +168,9 @@ class TestRecurrenceSchedule(RecurrenceCommon):
         self.assertEqual(
             by_delay.move_ids.invoice_date_due, date(2026, 3, 11), "same 10-day delay as the base"
         )
+        # What aged receivables, reminders and the portal read: the receivable lines.
+        self.assertEqual(self._installments(by_terms.move_ids), [date(2026, 3, 31)])
+        self.assertEqual(self._installments(by_delay.move_ids), [date(2026, 3, 11)])
 
     def test_draft_when_not_posted_automatically(self):
         recurrence = self._recurrence(auto_post=False, date_start="2026-03-01")
@@ -441,3 +446,110 @@ class TestRecurrenceSchedulerLimits(RecurrenceCommon):
         with freeze_time("2026-01-31 20:00:00"):
             self.env["invoice.recurrence"]._cron_generate_recurring_documents()
         self.assertEqual(recurrence.move_ids.mapped("invoice_date"), [date(2026, 2, 1)])
+
+
+@tagged("post_install", "-at_install")
+class TestRecurrenceDueDates(RecurrenceCommon):
+    """Every generated document falls due as its payment terms say, on its
+    receivable/payable lines too, and the documents generated before the fix
+    are corrected by the upgrade, each correction in the history."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # 30% at once, the balance at 60 days: two installments.
+        cls.term_advance = cls.env.ref("account.account_payment_term_advance_60days")
+
+    def _base_with_terms(self, term):
+        base = self._base_invoice(post=False)
+        base.invoice_payment_term_id = term
+        base.action_post()
+        return base
+
+    def test_each_installment_falls_due_from_the_period(self):
+        recurrence = self._recurrence(self._base_with_terms(self.term_advance), date_start="2026-03-01")
+        self.assertEqual(
+            self._installments(recurrence.template_move_id), [date(2026, 1, 31), date(2026, 4, 1)]
+        )
+        self._run_cron("2026-04-01")
+        for move in recurrence.move_ids:
+            day = move.invoice_date
+            self.assertEqual(self._installments(move), [day, day + relativedelta(days=60)], move.name)
+            self.assertEqual(move.invoice_date_due, day + relativedelta(days=60))
+            receivable = move.line_ids.filtered(lambda line: line.display_type == "payment_term")
+            self.assertEqual(sum(receivable.mapped("balance")), move.amount_total)
+
+    def test_drafts_fall_due_as_their_terms_say(self):
+        term_30 = self.env.ref("account.account_payment_term_30days")
+        recurrence = self._recurrence(
+            self._base_with_terms(term_30), date_start="2026-03-01", auto_post=False
+        )
+        self._run_cron("2026-03-01")
+        self.assertEqual(recurrence.move_ids.state, "draft")
+        self.assertEqual(self._installments(recurrence.move_ids), [date(2026, 3, 31)])
+        recurrence.move_ids.action_post()
+        self.assertEqual(self._installments(recurrence.move_ids), [date(2026, 3, 31)])
+
+    def _as_generated_before_the_fix(self, move):
+        """Give ``move`` the due dates the generation copied before 18.0.1.2.0."""
+        base = move.recurrence_id.template_move_id
+        copied = self._installments(base)
+        lines = move.line_ids.filtered(lambda line: line.display_type == "payment_term").sorted(
+            "date_maturity"
+        )
+        for line, day in zip(lines, copied, strict=True):
+            line.date_maturity = day
+        self.env.flush_all()
+
+    def _migrate(self):
+        path = file_path("invoice_workflow_audit/migrations/18.0.1.2.0/post-recurrence_due_dates.py")
+        spec = importlib.util.spec_from_file_location("post_recurrence_due_dates", path)
+        script = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(script)
+        script.migrate(self.env.cr, "18.0.1.1.0")
+        self.env.invalidate_all()
+
+    def test_upgrade_corrects_the_documents_generated_before(self):
+        self._enable_activity_log()
+        term_30 = self.env.ref("account.account_payment_term_30days")
+        posted = self._recurrence(self._base_with_terms(self.term_advance), date_start="2026-03-01")
+        drafts = self._recurrence(self._base_with_terms(term_30), date_start="2026-03-01", auto_post=False)
+        without_terms = self._base_invoice(post=False)
+        without_terms.write({"invoice_payment_term_id": False, "invoice_date_due": "2026-02-10"})
+        without_terms.action_post()
+        by_delay = self._recurrence(without_terms, date_start="2026-03-01")
+        self._run_cron("2026-04-01")
+        documents = (posted | drafts | by_delay).move_ids
+        for move in documents:
+            self._as_generated_before_the_fix(move)
+        # A due date a user set by hand since is theirs: left alone.
+        by_hand = drafts.move_ids.sorted("invoice_date")[-1]
+        by_hand.line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        ).date_maturity = "2026-06-15"
+        self.assertEqual(self._installments(posted.move_ids[0]), [date(2026, 1, 31), date(2026, 4, 1)])
+
+        self._migrate()
+
+        delays = {posted: [0, 60], drafts: [30], by_delay: [10]}
+        for move in documents - by_hand:
+            self.assertEqual(
+                self._installments(move),
+                [move.invoice_date + relativedelta(days=days) for days in delays[move.recurrence_id]],
+                move.name,
+            )
+        self.assertEqual(self._installments(by_hand), [date(2026, 6, 15)])
+        self.assertEqual(set(posted.move_ids.mapped("state")), {"posted"})
+        self.assertEqual(set(drafts.move_ids.mapped("state")), {"draft"})
+        march = posted.move_ids.filtered(lambda move: move.invoice_date == date(2026, 3, 1))
+        rows = self._log_rows(march, action_type="document_modified")
+        self.assertEqual(len(rows), 1, "one history row per corrected document")
+        self.assertIn("01/31/2026 → 03/01/2026", rows.description)
+        self.assertIn("04/01/2026 → 04/30/2026", rows.description)
+        self.assertIn(posted.name, rows.description)
+        self.assertFalse(self._log_rows(by_hand, action_type="document_modified"))
+        self.assertIn("Due date corrected", march.message_ids[0].body)
+        # Run twice (a second upgrade): nothing left to correct.
+        count = len(self._log_rows(action_type="document_modified"))
+        self._migrate()
+        self.assertEqual(len(self._log_rows(action_type="document_modified")), count)

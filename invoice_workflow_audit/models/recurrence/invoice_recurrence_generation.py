@@ -6,7 +6,7 @@ from collections import defaultdict
 from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date, groupby
 
@@ -314,7 +314,23 @@ class InvoiceRecurrence(models.Model):
                 used.add(template_id)
                 vals.update(recurrence._period_values(day))
                 vals_list[index] = vals
+        for vals in vals_list:
+            vals["line_ids"] = self._without_payment_term_lines(vals.get("line_ids", []))
         return vals_list
+
+    @staticmethod
+    def _without_payment_term_lines(line_commands):
+        """The copied lines less the receivable/payable ones: those are the
+        payment terms' to make, due from the new invoice date. Copied, they
+        would keep the base document's due dates: ``create`` leaves the
+        installments it is given alone (account.move._sync_dynamic_line keeps
+        lines "created manually"); only ``copy``, creating from the original
+        record, gets them recomputed."""
+        return [
+            command
+            for command in line_commands
+            if not (command[0] == Command.CREATE and command[2].get("display_type") == "payment_term")
+        ]
 
     def _period_values(self, period_date):
         """What the document of ``period_date`` takes besides the copy of the base document."""
