@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import importlib.util
+import time
 from datetime import date
 from unittest.mock import patch
 
@@ -8,7 +9,8 @@ from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
 from odoo import fields
-from odoo.tests import tagged
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import Form, tagged
 from odoo.tools import file_path, mute_logger
 
 from .common import RecurrenceCommon
@@ -553,3 +555,126 @@ class TestRecurrenceDueDates(RecurrenceCommon):
         count = len(self._log_rows(action_type="document_modified"))
         self._migrate()
         self.assertEqual(len(self._log_rows(action_type="document_modified")), count)
+
+
+@tagged("post_install", "-at_install")
+class TestRecurrenceFairScheduler(RecurrenceCommon):
+    """Every due recurrence gets its share of each call, in rotation; the cron
+    calls again at once while work is left; a start date long past is
+    confirmed, one before 1900 refused, and the schedule's arithmetic is
+    bounded whatever the start date."""
+
+    def _run_job(self):
+        """One run of the scheduled action as Odoo's cron worker runs it:
+        calls until the work is done (10 at most), a commit after each, then
+        the next call rescheduled (ir.cron._process_job)."""
+        self.env.flush_all()
+        self.registry.enter_test_mode(self.cr)
+        try:
+            self.registry["ir.cron"]._process_job(
+                self.registry.db_name,
+                self.registry.cursor(),
+                {**self.cron.read(load=None)[0], "done": 0, "remaining": 0, "timed_out_counter": 0},
+            )
+        finally:
+            self.registry.leave_test_mode()
+        self.env.invalidate_all()
+
+    @freeze_time("2000-04-01 08:00:00")
+    def test_an_old_daily_backlog_does_not_starve_a_monthly_recurrence(self):
+        # An administrator caps each call at 4 documents (Odoo's runner makes
+        # 10 calls per run): the daily backlog needs several runs.
+        self.cron.write({"code": "model._cron_generate_recurring_documents(max_periods=4)"})
+        self.cron.nextcall = "2000-04-01 05:00:00"
+        daily = self._recurrence(
+            self._base_invoice("2000-01-01"), interval_type="day", date_start="2000-01-01"
+        )
+        monthly = self._recurrence(self._base_invoice("2000-03-01"), date_start="2000-04-01")
+        self._run_job()
+        # Same run, first call: the monthly one got its share beside the daily one.
+        self.assertEqual(monthly.move_ids.mapped("invoice_date"), [date(2000, 4, 1)])
+        self.assertEqual(monthly.date_next, date(2000, 5, 1))
+        progress = self.env["ir.cron.progress"].search([("cron_id", "=", self.cron.id)], order="id")
+        self.assertEqual(len(progress), 10, "the runner called again at once, 10 times")
+        self.assertEqual(progress[0].done, 3, "2 daily documents and the monthly one")
+        self.assertEqual(progress[0].remaining, 93 - 3)
+        self.assertEqual(len(daily.move_ids), 2 + 9 * 4)
+        # Work is left: the cron stays due (its next call is still this
+        # morning's, past): the runner calls it again as soon as it is free.
+        self.assertEqual(self.cron.nextcall, fields.Datetime.to_datetime("2000-04-01 05:00:00"))
+        self._run_job()
+        self._run_job()
+        self.assertEqual(len(daily.move_ids), 92, "1 January to 1 April, each day once")
+        self.assertEqual(len(set(daily.move_ids.mapped("invoice_date"))), 92)
+        # Done: the next run is tomorrow's.
+        self.assertEqual(self.cron.nextcall, fields.Datetime.to_datetime("2000-04-02 05:00:00"))
+        self.assertFalse(self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)]))
+
+    def test_each_call_serves_the_recurrences_in_rotation(self):
+        first, second, third = (
+            self._recurrence(interval_type="day", date_start="2026-01-01") for _i in range(3)
+        )
+        Recurrence = self.env["invoice.recurrence"]
+        served = []
+        for minute in range(4):
+            with freeze_time(f"2026-01-10 08:0{minute}:00"):
+                moves = Recurrence._cron_generate_recurring_documents(batch_size=1, max_periods=3)
+            self.assertEqual(moves, 3)
+            served.append(next(r for r in (first, second, third) if r.date_last_served.minute == minute))
+        # The one served longest ago comes next: nobody waits for another's backlog.
+        self.assertEqual(served, [first, second, third, first])
+        self.assertEqual([len(r.move_ids) for r in (first, second, third)], [6, 3, 3])
+
+    def test_progress_counts_documents_done_and_left(self):
+        self._recurrence(interval_type="day", date_start="2026-01-01")
+        self._recurrence(date_start="2026-01-10")
+        progress = self.cron._add_progress()[1]
+        Recurrence = self.env["invoice.recurrence"].with_context(ir_cron_progress_id=progress.id)
+        with freeze_time("2026-01-10"):
+            # Two recurrences, 6 documents: 3 each at most (the monthly one has 1).
+            self.assertEqual(Recurrence._cron_generate_recurring_documents(max_periods=6), 4)
+        self.assertEqual((progress.done, progress.remaining), (4, 7), "11 documents due, 4 generated")
+
+    def test_a_start_date_long_past_is_confirmed(self):
+        with self.assertRaisesRegex(UserError, "more than a year ago"):
+            self._recurrence(interval_type="day", date_start="2000-01-01")
+        recurrence = self._recurrence(date_start="2000-01-01", confirm_past_start=True)
+        self.assertTrue(recurrence.past_start)
+        with self.assertRaisesRegex(UserError, "more than a year ago"):
+            recurrence.date_start = "1999-01-01"
+        recurrence.write({"date_start": "2026-01-01"})
+        self.assertEqual(recurrence.date_next, date(2026, 1, 1))
+        # The form asks: the confirmation box appears with the date.
+        with Form(self.env["invoice.recurrence"]) as form:
+            form.template_move_id = self._base_invoice()
+            form.date_start = date(2020, 5, 1)
+            self.assertTrue(form.past_start)
+            form.confirm_past_start = True
+        self.assertEqual(form.record.date_next, date(2020, 5, 1))
+
+    def test_a_start_date_before_1900_is_refused(self):
+        with self.assertRaisesRegex(ValidationError, "cannot be before 01/01/1900"):
+            self._recurrence(interval_type="day", date_start="0001-01-01", confirm_past_start=True)
+        recurrence = self._recurrence()
+        with self.assertRaises(ValidationError) as refused:
+            recurrence.write({"date_start": "0001-01-01", "confirm_past_start": True})
+        self.assertIn("cannot be before 01/01/1900", str(refused.exception))
+        self.assertEqual(recurrence.date_start, date(2026, 1, 31))
+
+    def test_schedule_arithmetic_is_bounded(self):
+        recurrence = self._recurrence(
+            self._base_invoice("1900-01-01"),
+            interval_type="day",
+            date_start="1900-01-01",
+            confirm_past_start=True,
+        )
+        today = date(2026, 12, 4)
+        with freeze_time(today):
+            started = time.monotonic()
+            self.assertEqual(recurrence.backlog_count, (today - date(1900, 1, 1)).days + 1)
+            self.assertEqual(len(recurrence._due_period_dates(today, limit=5)), 5)
+            self.assertEqual(recurrence._next_period_date(today), date(2026, 12, 5))
+            self.assertLess(time.monotonic() - started, 1.0, "computed, not counted day by day")
+            self.env["invoice.recurrence"]._cron_generate_recurring_documents(max_periods=5)
+        self.assertEqual(len(recurrence.move_ids), 5)
+        self.assertEqual(recurrence.date_next, date(1900, 1, 6))

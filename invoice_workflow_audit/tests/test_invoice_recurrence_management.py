@@ -301,3 +301,25 @@ class TestRecurrenceConcurrency(RecurrenceCommon):
         with self.registry.cursor() as cr:
             self.assertFalse(self._worker(cr)._generate_batch(today))
         self.assertEqual(self._committed_documents(), [today])
+
+    def test_a_recurrence_another_worker_holds_is_not_left_work(self):
+        cr1, cr2 = self.registry.cursor(), self.registry.cursor()
+        try:
+            # A user's "create missing document" (or any generation) holds it.
+            self.assertTrue(self._worker(cr1)._lock_for_generation())
+            env2 = api.Environment(cr2, SUPERUSER_ID, {})
+            cron = env2.ref("invoice_workflow_audit.ir_cron_invoice_recurrence")
+            progress = cron._add_progress()[1]
+            env2["invoice.recurrence"].with_context(
+                ir_cron_progress_id=progress.id
+            )._cron_generate_recurring_documents()
+            # Neither done nor left here: the holder generates it. Counted as
+            # left, it would make the runner call again and again for nothing.
+            self.assertEqual((progress.done, progress.remaining), (0, 0))
+            self.assertFalse(env2["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+            cr2.rollback()
+        finally:
+            cr1.rollback()
+            cr1.close()
+            cr2.close()
+        self.assertEqual(self._committed_documents(), [])

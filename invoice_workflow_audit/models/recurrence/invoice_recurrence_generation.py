@@ -2,6 +2,7 @@
 import copy
 import logging
 from collections import defaultdict
+from datetime import timedelta
 
 from markupsafe import Markup
 from psycopg2 import errors as pg_errors
@@ -16,12 +17,9 @@ _logger = logging.getLogger(__name__)
 # recurrence": it is skipped for this run, never stopped.
 CONCURRENCY_ERRORS = (pg_errors.LockNotAvailable, pg_errors.SerializationFailure)
 
-# Documents one call of the scheduler generates at most (one transaction).
+# Documents one call of the scheduler generates at most (one transaction),
+# shared among the recurrences of the call.
 MAX_PERIODS_PER_CALL = 200
-# Collisions with other work after which a recurrence waits for the next run,
-# counted per worker process and database across the runner's calls.
-MAX_COLLISIONS = 5
-COLLISIONS = {}
 
 
 class GenerationError(UserError):
@@ -67,61 +65,64 @@ class InvoiceRecurrence(models.Model):
         """Generate the due documents of a batch of recurrences and report
         progress to the cron.
 
-        ``ir.cron._run_job`` commits after each call and calls again at once
-        while the progress reports work remaining, so each batch is a
-        transaction of its own and nothing here commits. One call generates at
-        most ``max_periods`` documents (a daily recurrence started years ago
-        is caught up over several calls, never in one transaction the worker's
-        time limit would kill). A batch that collided with another worker is
-        reported as remaining: the runner's next call, a fresh transaction,
-        redoes it; after repeated collisions the cron says so and leaves it
-        for its next run rather than spinning.
+        Fair: the batch is taken in rotation (the recurrences served longest
+        ago first, ``date_last_served``) and each of its recurrences gets its
+        share of the call, ``max_periods`` divided among them: a daily
+        recurrence started years ago is caught up over many calls while the
+        others keep their dates. ``ir.cron._run_job`` commits after each call
+        and calls again at once only when the call reports some work ``done``
+        and some ``remaining`` (``done=0`` reads as "this job does not report
+        progress": the run ends and the next one is tomorrow). So ``done``
+        is the documents generated plus the recurrences stopped (a stop is
+        work done: a batch of failures must not end the run), ``remaining``
+        the documents still due of the recurrences this worker may generate.
+        Recurrences another worker holds (skipped locked) are that worker's:
+        neither done nor remaining here, so nothing spins on them. Nothing
+        here commits: each call is one transaction of the runner.
         """
         todays = {
             company: self._company_today(company) for company in self.env["res.company"].sudo().search([])
         }
         date_ref = max(todays.values(), default=fields.Date.context_today(self))
-        due = self.search(self._get_due_recurrences_domain(date_ref), order="date_next, id")
+        due = self.search(
+            self._get_due_recurrences_domain(date_ref),
+            order="date_last_served ASC NULLS FIRST, date_next, id",
+        )
         due = due.filtered(
             lambda recurrence: recurrence.date_next <= todays.get(recurrence.company_id, date_ref)
         )
-        waiting = due.filtered(
-            lambda recurrence: COLLISIONS.get((self.env.cr.dbname, recurrence.id), 0) < MAX_COLLISIONS
-        )
-        for recurrence in due - waiting:
-            _logger.warning(
-                "Recurrence %s collided %s times with other work: left for the next run.",
-                recurrence.name,
-                MAX_COLLISIONS,
-            )
-            COLLISIONS.pop((self.env.cr.dbname, recurrence.id), None)
-        batch = waiting[:batch_size]
-        generated, unfinished = self.browse(), self.browse()
+        # Another worker's recurrences are left out; None: one of them changed
+        # since this transaction began (_generate_batch then goes one by one).
+        free = due._lock_for_generation()
+        if free is None:
+            free = due
+        batch = free[:batch_size]
+        share = max(max_periods // len(batch), 1) if batch else 0
+        moves = self.env["account.move"]
         for company, recurrences in groupby(batch, key=lambda recurrence: recurrence.company_id):
             recurrences = self.browse(recurrence.id for recurrence in recurrences)
-            moves = recurrences._generate_batch(todays.get(company, date_ref), max_periods=max_periods)
-            generated |= moves.recurrence_id
-            max_periods -= len(moves)
-        for recurrence in batch:
-            key = (self.env.cr.dbname, recurrence.id)
-            if (
-                recurrence.state == "running"
-                and recurrence.date_next
-                and recurrence.date_next <= todays.get(recurrence.company_id, date_ref)
-            ):
-                unfinished |= recurrence  # capped, or collided: not done
-                if recurrence not in generated:
-                    COLLISIONS[key] = COLLISIONS.get(key, 0) + 1
-            else:
-                COLLISIONS.pop(key, None)
-        remaining = len(waiting) - len(batch) + len(unfinished)
-        self.env["ir.cron"]._notify_progress(done=len(batch) - len(unfinished), remaining=remaining)
-        return len(batch) - len(unfinished)
+            moves |= recurrences._generate_batch(todays.get(company, date_ref), per_recurrence=share)
+        stopped = batch.filtered(lambda recurrence: recurrence.state == "stopped")
+        remaining = sum(
+            recurrence._due_period_count(todays.get(recurrence.company_id, date_ref))
+            for recurrence in free
+            if recurrence.state == "running"
+        )
+        done = len(moves) + len(stopped)
+        if remaining and not done:
+            # Every recurrence of the batch collided with a change committed
+            # meanwhile: the runner would end the run; a fresh transaction in
+            # a minute generates them instead of tomorrow's run.
+            self.env.ref("invoice_workflow_audit.ir_cron_invoice_recurrence")._trigger(
+                fields.Datetime.now() + timedelta(minutes=1)
+            )
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return len(moves)
 
-    def _generate_batch(self, today, max_periods=None):
-        """Generate every period of these recurrences due up to ``today``, oldest
-        first, ``max_periods`` at most; a single recurrence is a batch of one.
-        Returns the documents.
+    def _generate_batch(self, today, max_periods=None, per_recurrence=None):
+        """Generate the periods of these recurrences due up to ``today``, oldest
+        first, ``per_recurrence`` at most for each and ``max_periods`` at most
+        in all; a single recurrence is a batch of one. Returns the documents.
 
         The batch is generated together: one ``create`` and one posting for all
         its documents, one write of the recurrences, one chatter call per side.
@@ -139,14 +140,14 @@ class InvoiceRecurrence(models.Model):
             moves = self.env["account.move"]
             for recurrence in self:
                 left = None if max_periods is None else max_periods - len(moves)
-                moves |= recurrence._generate_batch(today, max_periods=left)
+                moves |= recurrence._generate_batch(today, max_periods=left, per_recurrence=per_recurrence)
             return moves
-        budget = max_periods
         plan = []
         for recurrence in locked:
-            days = recurrence._due_period_dates(today)
-            if budget is not None:
-                days = days[: max(budget - len(plan), 0)]
+            limit = per_recurrence
+            if max_periods is not None:
+                limit = max(min(limit or max_periods, max_periods - len(plan)), 0)
+            days = recurrence._due_period_dates(today, limit=limit)
             plan += [(recurrence, day) for day in days]
         moves = locked._generate_plan_safely(plan) if plan else self.env["account.move"]
         locked._end_if_finished()
@@ -371,8 +372,11 @@ class InvoiceRecurrence(models.Model):
         for recurrence, day in last_day.items():
             key = (recurrence.period_count + count[recurrence], recurrence._next_period_date(day))
             progress[key].append(recurrence.id)
+        served = fields.Datetime.now()
         for (period_count, date_next), ids in progress.items():
-            self.browse(ids)._write_protected({"period_count": period_count, "date_next": date_next})
+            self.browse(ids)._write_protected(
+                {"period_count": period_count, "date_next": date_next, "date_last_served": served}
+            )
         self._log_per_document(
             generated,
             "recurring_document_created",

@@ -26,9 +26,7 @@ class InvoiceRecurrence(models.Model):
         self._write_protected(
             {"state": "stopped", "error_message": cause, "date_stopped": fields.Datetime.now()}
         )
-        missing = ", ".join(
-            format_date(self.env, day) for day in self._due_period_dates(fields.Date.context_today(self))
-        )
+        missing = self._missing_dates_text(fields.Date.context_today(self))
         detail = self.env._("Cause: %(cause)s Periods not generated: %(dates)s", cause=cause, dates=missing)
         self.env["invoice.activity.log"]._log_action(
             self, "recurrence_stopped", detail, chatter_body=Markup("<p>%s</p>") % detail
@@ -77,11 +75,11 @@ class InvoiceRecurrence(models.Model):
         today = fields.Date.context_today(self)
         details, next_dates = {}, {}
         for recurrence in self:
-            skipped = recurrence._due_period_dates(today)
+            skipped = recurrence._missing_dates_text(today)
             next_dates[recurrence.id] = next_date = recurrence._next_period_date(today)
             details[recurrence.id] = self.env._(
                 "Reactivated; missing documents skipped: %(dates)s. Next document on %(next)s.",
-                dates=", ".join(format_date(self.env, day) for day in skipped) or "-",
+                dates=skipped or "-",
                 next=format_date(self.env, next_date),
             )
         for next_date, items in groupby(next_dates.items(), key=lambda item: item[1]):
@@ -112,7 +110,7 @@ class InvoiceRecurrence(models.Model):
         self._check_stopped()
         today = fields.Date.context_today(self)
         for recurrence in self:
-            missing = recurrence._due_period_dates(today)
+            missing = recurrence._due_period_dates(today, limit=2)
             if len(missing) != 1:
                 raise UserError(
                     self.env._(
@@ -120,7 +118,7 @@ class InvoiceRecurrence(models.Model):
                         "only when exactly one is missing. Reactivate it skipping the missing documents, "
                         "or end it.",
                         recurrence=recurrence.name,
-                        count=len(missing),
+                        count=recurrence._due_period_count(today),
                     )
                 )
             try:
