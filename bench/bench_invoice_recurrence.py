@@ -80,7 +80,7 @@ class Worker(harness.Worker):
         recurrences = env["invoice.recurrence"].create(
             [
                 {"template_move_id": move.id, "interval_number": 1, "interval_type": "month"}
-                | {"date_start": today, "auto_post": True, "auto_send": False}
+                | {"date_start": today, "post_generated": True, "auto_send": False}
                 for move in templates
             ]
         )

@@ -80,8 +80,13 @@ def customise(env):
             "invoice_line_ids": [Command.create({"product_id": product.id, "quantity": 1})],
         }
     )
+    # Drafts only: its Boolean was named auto_post (post_generated since 18.0.1.2.0).
     stopped = env["invoice.recurrence"].create(
-        {"template_move_id": template.id, "date_start": fields.Date.today() - timedelta(days=40)}
+        {
+            "template_move_id": template.id,
+            "date_start": fields.Date.today() - timedelta(days=40),
+            "auto_post": False,
+        }
     )
     # Monthly for three months on a base with payment terms: the previous
     # release copied the base's due date onto the receivable lines.
@@ -215,6 +220,7 @@ def _snapshot(env):
             str(recurrence.date_next),
             recurrence.error_message or "",
             sorted(recurrence.move_ids.ids),
+            recurrence["post_generated" if "post_generated" in recurrence._fields else "auto_post"],
         ]
         for recurrence in env["invoice.recurrence"].sudo().with_context(active_test=False).search([])
     }

@@ -175,7 +175,7 @@ class TestRecurrenceSchedule(RecurrenceCommon):
         self.assertEqual(self._installments(by_delay.move_ids), [date(2026, 3, 11)])
 
     def test_draft_when_not_posted_automatically(self):
-        recurrence = self._recurrence(auto_post=False, date_start="2026-03-01")
+        recurrence = self._recurrence(post_generated=False, date_start="2026-03-01")
         self._run_cron("2026-03-01")
         self.assertEqual(recurrence.move_ids.state, "draft")
         self.assertEqual(recurrence.move_ids.invoice_date, date(2026, 3, 1))
@@ -202,7 +202,7 @@ class TestRecurrenceSchedule(RecurrenceCommon):
         self.assertEqual(len(self._log_rows(res_id=move.id, action_type="document_sent")), 1)
 
     def test_deleted_document_leaves_the_list_not_the_count(self):
-        recurrence = self._recurrence(auto_post=False)
+        recurrence = self._recurrence(post_generated=False)
         self._run_cron("2026-03-01")
         first = recurrence.move_ids.sorted("recurrence_period_date")[0]
         first.unlink()
@@ -306,7 +306,7 @@ class TestRecurrenceFailure(RecurrenceCommon):
         self.assertFalse(recurrence.move_ids)
 
     def test_failure_after_generated_periods_keeps_them(self):
-        recurrence = self._recurrence(auto_post=False)
+        recurrence = self._recurrence(post_generated=False)
         self._run_cron("2026-02-01")
         self.product_a.action_archive()
         with freeze_time("2026-04-01"):
@@ -484,7 +484,7 @@ class TestRecurrenceDueDates(RecurrenceCommon):
     def test_drafts_fall_due_as_their_terms_say(self):
         term_30 = self.env.ref("account.account_payment_term_30days")
         recurrence = self._recurrence(
-            self._base_with_terms(term_30), date_start="2026-03-01", auto_post=False
+            self._base_with_terms(term_30), date_start="2026-03-01", post_generated=False
         )
         self._run_cron("2026-03-01")
         self.assertEqual(recurrence.move_ids.state, "draft")
@@ -515,7 +515,9 @@ class TestRecurrenceDueDates(RecurrenceCommon):
         self._enable_activity_log()
         term_30 = self.env.ref("account.account_payment_term_30days")
         posted = self._recurrence(self._base_with_terms(self.term_advance), date_start="2026-03-01")
-        drafts = self._recurrence(self._base_with_terms(term_30), date_start="2026-03-01", auto_post=False)
+        drafts = self._recurrence(
+            self._base_with_terms(term_30), date_start="2026-03-01", post_generated=False
+        )
         without_terms = self._base_invoice(post=False)
         without_terms.write({"invoice_payment_term_id": False, "invoice_date_due": "2026-02-10"})
         without_terms.action_post()

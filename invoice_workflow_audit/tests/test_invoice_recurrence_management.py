@@ -148,7 +148,7 @@ class TestRecurrenceConfiguration(RecurrenceCommon):
 
     def test_invalid_settings_are_refused(self):
         with self.assertRaisesRegex(ValidationError, "also post them automatically"):
-            self._recurrence(auto_send=True, auto_post=False)
+            self._recurrence(auto_send=True, post_generated=False)
         with self.assertRaisesRegex(ValidationError, "at least one"):
             self._recurrence(end_type="count", recurring_count=0)
         with self.assertRaisesRegex(ValidationError, "before its start date"):
@@ -161,6 +161,31 @@ class TestRecurrenceConfiguration(RecurrenceCommon):
             self.env.cr.savepoint(),
         ):
             self._recurrence(interval_number=0)
+
+    def test_one_scheduler_per_document(self):
+        # Odoo's own recurring entries: Odoo creates the next ones itself.
+        odoo_recurring = self._base_invoice(post=False)
+        odoo_recurring.auto_post = "monthly"
+        with self.assertRaisesRegex(
+            ValidationError, r"one of Odoo's recurring entries \(Auto-post: Monthly\)"
+        ):
+            self._recurrence(odoo_recurring)
+        base = self._base_invoice(post=False)
+        recurrence = self._recurrence(base)
+        with self.assertRaisesRegex(ValidationError, "Auto-post: Monthly"), self.env.cr.savepoint():
+            recurrence.template_move_id = odoo_recurring
+        recurrence.invalidate_recordset()
+        self.assertEqual(recurrence.template_move_id, base)
+        # And the other way: a recurrence's base does not become one of them.
+        for frequency in ("monthly", "quarterly", "yearly"):
+            with self.assertRaisesRegex(UserError, f"base of the recurrence {recurrence.name}"):
+                base.write({"auto_post": frequency})
+        base.invalidate_recordset()
+        self.assertEqual(base.auto_post, "no")
+        base.auto_post = "at_date"  # posting at a date is no schedule
+        recurrence.action_end()
+        base.auto_post = "yearly"
+        self.assertEqual(base.auto_post, "yearly")
 
     def test_base_document_fixed_once_used(self):
         recurrence = self._recurrence(date_start="2026-03-01")
@@ -238,7 +263,7 @@ class TestRecurrenceConcurrency(RecurrenceCommon):
                 }
             )
             recurrence = env["invoice.recurrence"].create(
-                {"template_move_id": invoice.id, "date_start": fields.Date.today(), "auto_post": False}
+                {"template_move_id": invoice.id, "date_start": fields.Date.today(), "post_generated": False}
             )
             self.recurrence_id = recurrence.id
             ids = (partner.id, invoice.id, recurrence.id)

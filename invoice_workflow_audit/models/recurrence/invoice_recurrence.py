@@ -8,6 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date, groupby
 
 from ..common import check_integer_values, demo_env
+from .account_move import ODOO_RECURRING_AUTO_POST
 
 # Before it, a start date is a typing error (0001-01-01 for 2001-01-01).
 EARLIEST_START = date(1900, 1, 1)
@@ -152,7 +153,9 @@ class InvoiceRecurrence(models.Model):
         help="Periods generated so far (a deleted document still counts).",
     )
 
-    auto_post = fields.Boolean(
+    # Not named auto_post: account.move.auto_post is Odoo's own recurring
+    # entries (monthly, quarterly, yearly), another scheduler altogether.
+    post_generated = fields.Boolean(
         string="Post Automatically", default=True, tracking=True, help="Generated documents are posted."
     )
     auto_send = fields.Boolean(
@@ -305,6 +308,18 @@ class InvoiceRecurrence(models.Model):
                 raise ValidationError(
                     self.env._("Only invoices, bills and credit notes can be made recurring.")
                 )
+            if move.auto_post in ODOO_RECURRING_AUTO_POST:
+                raise ValidationError(
+                    self.env._(
+                        "%(document)s is one of Odoo's recurring entries (Auto-post: %(frequency)s): Odoo "
+                        "already creates its next documents. Set its Auto-post to No before making it the "
+                        "base of a recurrence, or keep Odoo's recurring entries for it.",
+                        document=move.display_name,
+                        frequency=dict(move._fields["auto_post"]._description_selection(self.env))[
+                            move.auto_post
+                        ],
+                    )
+                )
             if move.recurrence_id:
                 raise ValidationError(
                     self.env._(
@@ -336,10 +351,10 @@ class InvoiceRecurrence(models.Model):
                     self.env._("The end date of a recurrence cannot be before its start date.")
                 )
 
-    @api.constrains("auto_send", "auto_post", "mail_template_id")
+    @api.constrains("auto_send", "post_generated", "mail_template_id")
     def _check_auto_send(self):
         for recurrence in self:
-            if recurrence.auto_send and not recurrence.auto_post:
+            if recurrence.auto_send and not recurrence.post_generated:
                 raise ValidationError(
                     self.env._("Only posted documents are sent: also post them automatically.")
                 )

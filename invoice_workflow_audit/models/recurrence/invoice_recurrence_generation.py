@@ -238,7 +238,7 @@ class InvoiceRecurrence(models.Model):
             moves = Move.with_company(company)._create_protected([vals_list[index] for index in indexes])
             created.update(zip(indexes, moves.ids, strict=True))
         moves = self.env["account.move"].browse([created[index] for index in range(len(plan))])
-        if to_post := moves.filtered(lambda move: move.recurrence_id.auto_post):
+        if to_post := moves.filtered(lambda move: move.recurrence_id.post_generated):
             to_post.action_post()
         generated = [(recurrence, day, move) for (recurrence, day), move in zip(plan, moves, strict=True)]
         self._record_generated(generated)
