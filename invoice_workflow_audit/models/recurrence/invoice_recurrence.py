@@ -468,6 +468,18 @@ class InvoiceRecurrence(models.Model):
         )
         return action
 
+    def action_open_business_doc(self):
+        """The recurrence's form: what account's ``x2many_buttons`` widget opens
+        from the "Base of recurrence" banner of an invoice."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
     def action_open_template_move(self):
         self.ensure_one()
         return self.template_move_id._get_records_action()

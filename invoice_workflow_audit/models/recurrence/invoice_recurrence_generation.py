@@ -8,7 +8,7 @@ from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, groupby
 
 _logger = logging.getLogger(__name__)
@@ -202,19 +202,6 @@ class InvoiceRecurrence(models.Model):
                     break
                 moves |= generated
         return moves
-
-    def _stop_cause(self, error, day):
-        if isinstance(error, pg_errors.UniqueViolation):
-            return self.env._(
-                "A document already exists for the period of %(date)s.", date=format_date(self.env, day)
-            )
-        return self._error_text(error)
-
-    @staticmethod
-    def _error_text(error):
-        if isinstance(error, UserError | ValidationError):
-            return error.args[0]
-        return str(error) or error.__class__.__name__
 
     # ------------------------------------------------------------------
     # Generating a plan: create, post, send, record
@@ -435,13 +422,45 @@ class InvoiceRecurrence(models.Model):
 
         self._log_per_document(generated, "recurring_document_sent", describe)
 
-    def _end_if_finished(self):
-        """End the running recurrences whose next period is past their end."""
-        finished = self.filtered(
-            lambda recurrence: (
-                recurrence.state == "running"
-                and not recurrence._is_within_end(recurrence.date_next, recurrence.period_count)
+    # ------------------------------------------------------------------
+    # A user's way to the same path
+    # ------------------------------------------------------------------
+
+    def action_reactivate_create_missing(self):
+        """Create the one missing document, then resume."""
+        self._check_stopped()
+        today = fields.Date.context_today(self)
+        for recurrence in self:
+            missing = recurrence._due_period_dates(today, limit=2)
+            if len(missing) != 1:
+                raise UserError(
+                    self.env._(
+                        "%(recurrence)s misses %(count)s documents: the missing document can be created "
+                        "only when exactly one is missing. Reactivate it skipping the missing documents, "
+                        "or end it.",
+                        recurrence=recurrence.name,
+                        count=recurrence._due_period_count(today),
+                    )
+                )
+            try:
+                # The same path as the scheduler's, for a batch of one period.
+                with self.env.cr.savepoint():
+                    move = recurrence._generate_plan([(recurrence, missing[0])])
+            except CONCURRENCY_ERRORS:
+                raise
+            except Exception as error:
+                raise UserError(
+                    self.env._(
+                        "The missing document still cannot be created: %(cause)s",
+                        cause=self._error_text(error),
+                    )
+                ) from error
+            recurrence._reactivate(
+                {
+                    recurrence.id: self.env._(
+                        "Reactivated; missing document created: %(document)s.", document=move.display_name
+                    )
+                }
             )
-        )
-        if finished:
-            finished._end(self.env._("The recurrence reached its end."))
+            recurrence._end_if_finished()
+        return True

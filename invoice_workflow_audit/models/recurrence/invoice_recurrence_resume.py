@@ -1,18 +1,22 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from markupsafe import Markup
+from psycopg2 import errors as pg_errors
 
 from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date, groupby
-
-from .invoice_recurrence_generation import CONCURRENCY_ERRORS
 
 
 class InvoiceRecurrence(models.Model):
-    """A recurrence whose generation failed stops (cause shown, responsible
-    told by an activity, journal dashboard alert) until a user chooses: resume
-    skipping the missed documents, end it, or resume creating the one missing
-    document. A recurrence also ends by itself when its end rule is reached."""
+    """The life of a recurrence: a recurrence whose generation failed stops
+    (cause shown, responsible told by an activity, journal dashboard alert)
+    until a user chooses: resume skipping the missed documents, end it, or
+    resume creating the one missing document (that one makes a document: it
+    is in invoice_recurrence_generation.py). A recurrence also ends by itself
+    when its end rule is reached.
+
+    Calls go one way: the generation calls this file (stop, end, the cause of
+    a failure), this file never calls the generation."""
 
     _inherit = "invoice.recurrence"
 
@@ -59,6 +63,30 @@ class InvoiceRecurrence(models.Model):
             chatter_body={rid: Markup("<p>%s</p>") % detail for rid, detail in details.items()},
         )
 
+    def _end_if_finished(self):
+        """End the running recurrences whose next period is past their end."""
+        finished = self.filtered(
+            lambda recurrence: (
+                recurrence.state == "running"
+                and not recurrence._is_within_end(recurrence.date_next, recurrence.period_count)
+            )
+        )
+        if finished:
+            finished._end(self.env._("The recurrence reached its end."))
+
+    def _stop_cause(self, error, day):
+        if isinstance(error, pg_errors.UniqueViolation):
+            return self.env._(
+                "A document already exists for the period of %(date)s.", date=format_date(self.env, day)
+            )
+        return self._error_text(error)
+
+    @staticmethod
+    def _error_text(error):
+        if isinstance(error, UserError | ValidationError):
+            return error.args[0]
+        return str(error) or error.__class__.__name__
+
     def _check_stopped(self):
         not_stopped = self.filtered(lambda recurrence: recurrence.state != "stopped")
         if not_stopped:
@@ -103,43 +131,4 @@ class InvoiceRecurrence(models.Model):
                 feedback=self.env._("Recurrence ended."),
             )
         self._end(self.env._("Ended by %(user)s.", user=self.env.user.name))
-        return True
-
-    def action_reactivate_create_missing(self):
-        """Create the one missing document, then resume."""
-        self._check_stopped()
-        today = fields.Date.context_today(self)
-        for recurrence in self:
-            missing = recurrence._due_period_dates(today, limit=2)
-            if len(missing) != 1:
-                raise UserError(
-                    self.env._(
-                        "%(recurrence)s misses %(count)s documents: the missing document can be created "
-                        "only when exactly one is missing. Reactivate it skipping the missing documents, "
-                        "or end it.",
-                        recurrence=recurrence.name,
-                        count=recurrence._due_period_count(today),
-                    )
-                )
-            try:
-                # The same path as the scheduler's, for a batch of one period.
-                with self.env.cr.savepoint():
-                    move = recurrence._generate_plan([(recurrence, missing[0])])
-            except CONCURRENCY_ERRORS:
-                raise
-            except Exception as error:
-                raise UserError(
-                    self.env._(
-                        "The missing document still cannot be created: %(cause)s",
-                        cause=self._error_text(error),
-                    )
-                ) from error
-            recurrence._reactivate(
-                {
-                    recurrence.id: self.env._(
-                        "Reactivated; missing document created: %(document)s.", document=move.display_name
-                    )
-                }
-            )
-            recurrence._end_if_finished()
         return True
