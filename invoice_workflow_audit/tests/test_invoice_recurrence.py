@@ -8,7 +8,7 @@ import psycopg2
 from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, tagged
 from odoo.tools import file_path, mute_logger
@@ -680,3 +680,82 @@ class TestRecurrenceFairScheduler(RecurrenceCommon):
             self.env["invoice.recurrence"]._cron_generate_recurring_documents(max_periods=5)
         self.assertEqual(len(recurrence.move_ids), 5)
         self.assertEqual(recurrence.date_next, date(1900, 1, 6))
+
+
+@tagged("post_install", "-at_install")
+class TestRecurrenceProrated(RecurrenceCommon):
+    """A service that starts or ends inside a period is billed for the days served."""
+
+    def _support_base(self, price=310.0, taxes=None):
+        base = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.partner_a.id,
+                "invoice_date": "2026-12-01",
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": "Support",
+                            "quantity": 1,
+                            "price_unit": price,
+                            "tax_ids": [Command.set((taxes or self.env["account.tax"]).ids)],
+                        }
+                    )
+                ],
+            }
+        )
+        base.action_post()
+        return base
+
+    def test_first_period_prorated_by_days_to_the_cent(self):
+        recurrence = self._recurrence(
+            self._support_base(), date_start="2027-01-01", service_date_start="2027-01-16"
+        )
+        self._run_cron("2027-02-01")
+        first, second = recurrence.move_ids.sorted("invoice_date")
+        self.assertEqual(first.amount_untaxed, 160.00, "310.00 x 16/31")
+        self.assertEqual(first.amount_total, 160.00)
+        self.assertEqual(first.invoice_line_ids.name, "Support\n1\N{EN DASH}31 Jan 2027 prorated 16/31")
+        self.assertEqual(second.amount_untaxed, 310.00, "the next periods are whole")
+        self.assertEqual(second.invoice_line_ids.name, "Support")
+        self.assertEqual(
+            first.line_ids.filtered(lambda line: line.display_type == "payment_term").balance, 160.00
+        )
+
+    def test_taxes_follow_the_prorated_price(self):
+        recurrence = self._recurrence(
+            self._support_base(taxes=self.company_data["default_tax_sale"]),
+            date_start="2027-01-01",
+            service_date_start="2027-01-16",
+        )
+        self._run_cron("2027-01-01")
+        move = recurrence.move_ids
+        rate = self.company_data["default_tax_sale"].amount / 100
+        self.assertEqual(move.amount_untaxed, 160.00)
+        self.assertAlmostEqual(move.amount_tax, round(160.00 * rate, 2))
+        self.assertEqual(move.amount_residual, move.amount_total)
+
+    def test_thirty_day_basis(self):
+        recurrence = self._recurrence(
+            self._support_base(),
+            date_start="2027-01-01",
+            service_date_start="2027-01-16",
+            prorate_basis="thirty",
+        )
+        self._run_cron("2027-01-01")
+        self.assertEqual(recurrence.move_ids.amount_untaxed, 155.00, "310.00 x 15/30")
+        self.assertIn("prorated 15/30", recurrence.move_ids.invoice_line_ids.name)
+
+    def test_last_period_prorated_to_the_end_date(self):
+        recurrence = self._recurrence(
+            self._support_base(), date_start="2027-01-01", end_type="date", date_end="2027-03-10"
+        )
+        self._run_cron("2027-06-01")
+        moves = recurrence.move_ids.sorted("invoice_date")
+        self.assertEqual(moves.mapped("amount_untaxed"), [310.00, 310.00, 100.00], "March: 10/31")
+        self.assertIn("1\N{EN DASH}31 Mar 2027 prorated 10/31", moves[-1].invoice_line_ids.name)
+        self.assertEqual(recurrence.state, "ended")
+
+    def test_service_start_after_the_first_period_is_refused(self):
+        with self.assertRaisesRegex(ValidationError, "after its first period"):
+            self._recurrence(date_start="2027-01-01", service_date_start="2027-02-01")

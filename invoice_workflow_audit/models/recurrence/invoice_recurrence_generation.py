@@ -301,7 +301,7 @@ class InvoiceRecurrence(models.Model):
                 vals = copied[template_id] if template_id not in used else copy.deepcopy(copied[template_id])
                 used.add(template_id)
                 vals.update(recurrence._period_values(day))
-                vals_list[index] = vals
+                vals_list[index] = recurrence._prorate_document_values(vals, day)
         for vals in vals_list:
             vals["line_ids"] = self._without_payment_term_lines(vals.get("line_ids", []))
         return vals_list
