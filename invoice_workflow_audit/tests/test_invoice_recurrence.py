@@ -759,3 +759,97 @@ class TestRecurrenceProrated(RecurrenceCommon):
     def test_service_start_after_the_first_period_is_refused(self):
         with self.assertRaisesRegex(ValidationError, "after its first period"):
             self._recurrence(date_start="2027-01-01", service_date_start="2027-02-01")
+
+
+@tagged("post_install", "-at_install")
+class TestRecurrencePriceRevision(RecurrenceCommon):
+    """Yearly price revision on an index: P1 = P0 x (a + (1 - a) x S / S0)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.syntec = cls.env["invoice.recurrence.index"].create({"name": "SYNTEC"})
+
+    def _revised_recurrence(self, post=True):
+        base = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.partner_a.id,
+                "invoice_date": "2026-09-01",
+                "invoice_line_ids": [
+                    Command.create({"name": "Consulting", "quantity": 1, "price_unit": 1000.0, "tax_ids": []})
+                ],
+            }
+        )
+        if post:
+            base.action_post()
+        return self._recurrence(
+            base,
+            date_start="2026-10-01",
+            post_generated=post,
+            revision_index_id=self.syntec.id,
+            revision_month=1,
+            revision_lag_months=4,
+            revision_base_value=250.0,
+            revision_fixed_part=0.15,
+        )
+
+    def test_worked_example_to_the_cent(self):
+        self._enable_activity_log()
+        self.env["invoice.recurrence.index.value"].create(
+            {"index_id": self.syntec.id, "date": "2026-09-01", "value": 260.0}
+        )
+        recurrence = self._revised_recurrence()
+        self._run_cron("2027-01-01")
+        moves = recurrence.move_ids.sorted("invoice_date")
+        self.assertEqual(moves.mapped("amount_untaxed"), [1000.00, 1000.00, 1000.00, 1034.00])
+        revision = recurrence.revision_ids
+        self.assertEqual(len(revision), 1)
+        self.assertEqual(revision.date, date(2027, 1, 1))
+        self.assertEqual((revision.old_amount_untaxed, revision.new_amount_untaxed), (1000.00, 1034.00))
+        self.assertEqual((revision.index_value, revision.base_value), (260.0, 250.0))
+        self.assertIn("P1 = P0 × (0.15 + 0.85 × S / S0)", revision.description)  # noqa: RUF001
+        self.assertIn("SYNTEC 2026-09 = 260.0", revision.description)
+        rows = self._log_rows(recurrence, action_type="recurrence_price_revised")
+        self.assertEqual(len(rows), 1)
+        self.assertIn("1,034.00", rows.description)
+        self.assertTrue(
+            any("Price revised" in (body or "") for body in recurrence.message_ids.mapped("body"))
+        )
+        self.assertEqual(
+            recurrence.template_move_id.amount_untaxed, 1000.00, "a posted base keeps its prices"
+        )
+
+    def test_revised_once_when_the_scheduler_runs_twice(self):
+        self.env["invoice.recurrence.index.value"].create(
+            {"index_id": self.syntec.id, "date": "2026-09-01", "value": 260.0}
+        )
+        recurrence = self._revised_recurrence(post=False)
+        self._run_cron("2027-01-01")
+        self._run_cron("2027-01-01")
+        self._run_cron("2027-02-01")
+        self.assertEqual(len(recurrence.revision_ids), 1)
+        self.assertEqual(
+            recurrence.move_ids.sorted("invoice_date").mapped("amount_untaxed"),
+            [1000.00, 1000.00, 1000.00, 1034.00, 1034.00],
+        )
+        self.assertEqual(
+            recurrence.template_move_id.invoice_line_ids.price_unit, 1034.00, "a draft base is revised"
+        )
+
+    def test_missing_index_value_stops_and_resuming_creates_the_document(self):
+        recurrence = self._revised_recurrence()
+        self._run_cron("2027-01-10")
+        self.assertEqual(recurrence.state, "stopped")
+        self.assertEqual(recurrence.error_message, "SYNTEC value for 2026-09 is missing.")
+        self.assertEqual(len(recurrence.move_ids), 3, "October to December kept")
+        self.assertFalse(recurrence.revision_ids)
+        self.env["invoice.recurrence.index.value"].create(
+            {"index_id": self.syntec.id, "date": "2026-09-15", "value": 260.0}
+        )
+        with freeze_time("2027-01-10"):
+            recurrence.action_reactivate_create_missing()
+        self.assertEqual(recurrence.state, "running")
+        january = recurrence.move_ids.filtered(lambda move: move.invoice_date == date(2027, 1, 1))
+        self.assertEqual(january.amount_untaxed, 1034.00)
+        self.assertEqual(len(recurrence.revision_ids), 1)

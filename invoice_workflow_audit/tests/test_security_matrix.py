@@ -20,10 +20,28 @@ RECURRENCE = "invoice.recurrence"
 BATCH = "invoice.accountant.batch"
 DELETED = "invoice.accountant.deleted.entry"
 EMAILED = "invoice.accountant.customer.email"
+INDEX = "invoice.recurrence.index"
+INDEX_VALUE = "invoice.recurrence.index.value"
+REVISION = "invoice.recurrence.revision"
 
 # Every model the addon defines has its line in the matrix. Abstract models
 # have no table and no records: they are listed here instead.
-MODELS = (STATUS, STATUS_CHANGE, LOG, LINK, PENDING, SEAL, VERIFY, RECURRENCE, BATCH, DELETED, EMAILED)
+MODELS = (
+    STATUS,
+    STATUS_CHANGE,
+    LOG,
+    LINK,
+    PENDING,
+    SEAL,
+    VERIFY,
+    RECURRENCE,
+    BATCH,
+    DELETED,
+    EMAILED,
+    INDEX,
+    INDEX_VALUE,
+    REVISION,
+)
 ABSTRACT_MODELS = {
     "invoice.activity.log.mixin",
     "invoice.protected.fields.mixin",
@@ -67,6 +85,9 @@ OPERATIONS = ("read", "create", "write", "unlink")
 #   from the accountant portal: accounting managers read
 #   them; portal accountants never through the ORM (the portal reads their
 #   company's batches as superuser); nobody creates, changes or deletes them.
+# - Price revision indices and their values: managed as recurrences are; the
+#   revisions are the scheduler's: read by who reads recurrences, made,
+#   changed and deleted by nobody.
 # - User profiles (README.rst, "User profiles"): Sales administration is an
 #   invoicing user; sales representatives and purchasing users are internal
 #   users who prepare documents of one side and nothing else of the addon:
@@ -193,6 +214,39 @@ EXPECTED = {
     (EMAILED, "sales_admin"): "----",
     (EMAILED, "sales_rep"): "----",
     (EMAILED, "purchasing"): "----",
+    (INDEX, "invoice_user"): "rcwu",
+    (INDEX, "account_manager"): "rcwu",
+    (INDEX, "readonly"): "r---",
+    (INDEX, "status_manager"): "rcwu",
+    (INDEX, "account_owner"): "rcwu",
+    (INDEX, "portal_accountant"): "----",
+    (INDEX, "portal_customer"): "----",
+    (INDEX, "public"): "----",
+    (INDEX, "sales_admin"): "rcwu",
+    (INDEX, "sales_rep"): "----",
+    (INDEX, "purchasing"): "----",
+    (INDEX_VALUE, "invoice_user"): "rcwu",
+    (INDEX_VALUE, "account_manager"): "rcwu",
+    (INDEX_VALUE, "readonly"): "r---",
+    (INDEX_VALUE, "status_manager"): "rcwu",
+    (INDEX_VALUE, "account_owner"): "rcwu",
+    (INDEX_VALUE, "portal_accountant"): "----",
+    (INDEX_VALUE, "portal_customer"): "----",
+    (INDEX_VALUE, "public"): "----",
+    (INDEX_VALUE, "sales_admin"): "rcwu",
+    (INDEX_VALUE, "sales_rep"): "----",
+    (INDEX_VALUE, "purchasing"): "----",
+    (REVISION, "invoice_user"): "r---",
+    (REVISION, "account_manager"): "r---",
+    (REVISION, "readonly"): "r---",
+    (REVISION, "status_manager"): "r---",
+    (REVISION, "account_owner"): "r---",
+    (REVISION, "portal_accountant"): "----",
+    (REVISION, "portal_customer"): "----",
+    (REVISION, "public"): "----",
+    (REVISION, "sales_admin"): "r---",
+    (REVISION, "sales_rep"): "----",
+    (REVISION, "purchasing"): "----",
 }
 
 # Append-only for real: these operations raise AccessError with superuser
@@ -222,6 +276,9 @@ READ_FIELDS = {
     BATCH: "checksum",
     DELETED: "name",
     EMAILED: "accountant_id",
+    INDEX: "name",
+    INDEX_VALUE: "value",
+    REVISION: "description",
 }
 
 
@@ -297,6 +354,8 @@ class TestSecurityMatrix(WorkflowStatusCommon):
         )
 
         status = cls.env[STATUS].create({"name": "Matrix", "group": "in_progress", "sequence": 30})
+        cls.index = cls.env[INDEX].create({"name": "Matrix SYNTEC"})
+        cls.revised = cls.env[RECURRENCE].create({"template_move_id": cls.invoice.id})
         cls.records = {
             STATUS: status,
             STATUS_CHANGE: cls.env[STATUS_CHANGE].create(cls._create_values(STATUS_CHANGE)),
@@ -309,6 +368,11 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             BATCH: cls.env[BATCH].sudo()._create_protected([cls._create_values(BATCH)]),
             DELETED: cls.env[DELETED].sudo()._create_protected([cls._create_values(DELETED)]),
             EMAILED: cls.env[EMAILED].sudo()._create_protected([cls._create_values(EMAILED)]),
+            INDEX: cls.index,
+            INDEX_VALUE: cls.env[INDEX_VALUE].create(
+                {"index_id": cls.index.id, "date": "2026-01-01", "value": 250}
+            ),
+            REVISION: cls.env[REVISION].sudo().create(cls._create_values(REVISION)),
         }
         cls._commit_work()
 
@@ -351,6 +415,9 @@ class TestSecurityMatrix(WorkflowStatusCommon):
                 "move_id": cls.invoice.id,
                 "accountant_id": cls.users["portal_accountant"].id,
             },
+            INDEX: {"name": "Created by the matrix"},
+            INDEX_VALUE: {"index_id": cls.index.id, "date": "2026-02-01", "value": 251},
+            REVISION: {"recurrence_id": cls.revised.id, "date": "2027-01-01", "description": "Forged"},
         }[model]
 
     def _write_values(self, model):
@@ -366,6 +433,9 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             BATCH: {"checksum": "0" * 64},
             DELETED: {"name": "Rewritten"},
             EMAILED: {"accountant_id": self.users["invoice_user"].id},
+            INDEX: {"name": "Renamed by the matrix"},
+            INDEX_VALUE: {"value": 252},
+            REVISION: {"description": "Rewritten"},
         }[model]
 
     # ------------------------------------------------------------------

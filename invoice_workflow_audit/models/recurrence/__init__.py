@@ -2,6 +2,10 @@ from . import invoice_recurrence_schedule
 from . import invoice_recurrence
 from . import invoice_recurrence_prorate
 from . import invoice_recurrence_generation
+from . import invoice_recurrence_index
+from . import invoice_recurrence_revision
+from . import invoice_recurrence_price_revision
+from . import invoice_activity_log
 from . import invoice_recurrence_resume
 from . import account_move
 from . import account_journal

@@ -215,6 +215,7 @@ class InvoiceRecurrence(models.Model):
         order of the plan."""
         recurrences = self.browse(list(dict.fromkeys(recurrence.id for recurrence, _day in plan)))
         recurrences._check_can_generate()
+        self._revise_prices(plan)
         vals_list = self._prepare_documents_values(plan)
         # The generation note written below is the creation message of these
         # documents: Odoo's own "Invoice Created" message is left out of this
@@ -301,6 +302,7 @@ class InvoiceRecurrence(models.Model):
                 vals = copied[template_id] if template_id not in used else copy.deepcopy(copied[template_id])
                 used.add(template_id)
                 vals.update(recurrence._period_values(day))
+                recurrence._apply_revised_prices(vals, day)
                 vals_list[index] = recurrence._prorate_document_values(vals, day)
         for vals in vals_list:
             vals["line_ids"] = self._without_payment_term_lines(vals.get("line_ids", []))
