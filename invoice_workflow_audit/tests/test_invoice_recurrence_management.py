@@ -354,3 +354,67 @@ class TestRecurrenceConcurrency(RecurrenceCommon):
             cr1.close()
             cr2.close()
         self.assertEqual(self._committed_documents(), [])
+
+
+@tagged("post_install", "-at_install")
+class TestRecurrenceUserExpectations(RecurrenceCommon):
+    """Generate now, a warning when the cause of a stop is still there, and the
+    scheduler's words in the responsible's language."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.product = cls.env["product.product"].create({"name": "Maintenance", "lst_price": 80.0})
+
+    def _on_product(self, **values):
+        template = self._base_invoice(post=False)
+        template.invoice_line_ids.product_id = self.product
+        return self._recurrence(template, **values)
+
+    def test_generate_now_one_period_per_click(self):
+        recurrence = self._recurrence(date_start="2026-01-31")
+        with freeze_time("2026-03-10"):
+            recurrence.action_generate_now()
+            self.assertEqual(self._dates(recurrence), [date(2026, 1, 31)])
+            recurrence.action_generate_now()
+            self.assertEqual(self._dates(recurrence), [date(2026, 1, 31), date(2026, 2, 28)])
+            with self.assertRaisesRegex(UserError, "Nothing is due yet"):
+                recurrence.action_generate_now()
+        self.assertEqual(recurrence.date_next, date(2026, 3, 31))
+
+    def test_reactivating_while_the_cause_remains_warns(self):
+        recurrence = self._on_product(date_start="2026-01-31")
+        self.product.action_archive()
+        self._run_cron("2026-02-10")
+        self.assertEqual(recurrence.state, "stopped")
+        with (
+            freeze_time("2026-02-10"),
+            self.assertRaisesRegex(UserError, "would stop again: The product Maintenance"),
+        ):
+            recurrence.action_reactivate_skip()
+        self.assertEqual(recurrence.state, "stopped")
+        self.product.action_unarchive()
+        with freeze_time("2026-02-10"):
+            recurrence.action_reactivate_skip()
+        self.assertEqual(recurrence.state, "running")
+
+    def test_the_scheduler_speaks_the_responsibles_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        responsible = new_test_user(
+            self.env,
+            login="iwa_recurrence_fr",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+            lang="fr_FR",
+        )
+        recurrence = self._on_product(date_start="2026-01-31", user_id=responsible.id)
+        self.product.action_archive()
+        self._run_cron("2026-02-10")
+        self.assertEqual(recurrence.state, "stopped")
+        self.assertEqual(recurrence.error_message, "Le produit Maintenance est archivé.")
+        note = self._messages(recurrence).filtered(lambda message: "Cause" in (message.body or ""))[:1]
+        self.assertIn("Cause : Le produit Maintenance est archivé.", note.body)
+        self.assertIn("31/01/2026", note.body, "dates in the French format")
+        activity = recurrence.activity_ids
+        self.assertEqual(activity.summary, "Récurrence arrêtée : choisissez comment la reprendre")

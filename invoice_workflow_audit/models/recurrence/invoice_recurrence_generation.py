@@ -11,6 +11,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, groupby
 
+from .invoice_recurrence_resume import GenerationError
+
 _logger = logging.getLogger(__name__)
 
 # A failure that only means "another worker holds or just changed this
@@ -20,10 +22,6 @@ CONCURRENCY_ERRORS = (pg_errors.LockNotAvailable, pg_errors.SerializationFailure
 # Documents one call of the scheduler generates at most (one transaction),
 # shared among the recurrences of the call.
 MAX_PERIODS_PER_CALL = 200
-
-
-class GenerationError(UserError):
-    """A period could not be generated; the message is the cause shown to users."""
 
 
 class InvoiceRecurrence(models.Model):
@@ -99,8 +97,12 @@ class InvoiceRecurrence(models.Model):
         batch = free[:batch_size]
         share = max(max_periods // len(batch), 1) if batch else 0
         moves = self.env["account.move"]
-        for company, recurrences in groupby(batch, key=lambda recurrence: recurrence.company_id):
-            recurrences = self.browse(recurrence.id for recurrence in recurrences)
+        for (company, lang), recurrences in groupby(
+            batch, key=lambda recurrence: (recurrence.company_id, recurrence._responsible_lang())
+        ):
+            # Causes, notes and e-mails in the responsible's language, dates
+            # in its format: the scheduler's user has none of its own.
+            recurrences = self.with_context(lang=lang).browse(recurrence.id for recurrence in recurrences)
             moves |= recurrences._generate_batch(todays.get(company, date_ref), per_recurrence=share)
         stopped = batch.filtered(lambda recurrence: recurrence.state == "stopped")
         remaining = sum(
@@ -118,6 +120,12 @@ class InvoiceRecurrence(models.Model):
             )
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return len(moves)
+
+    def _responsible_lang(self):
+        """The language the scheduler speaks for this recurrence: its
+        responsible's, else its company's, else the scheduler's."""
+        self.ensure_one()
+        return self.user_id.lang or self.company_id.partner_id.lang or self.env.lang or "en_US"
 
     def _generate_batch(self, today, max_periods=None, per_recurrence=None):
         """Generate the periods of these recurrences due up to ``today``, oldest
@@ -233,51 +241,6 @@ class InvoiceRecurrence(models.Model):
         if to_send := moves.filtered(lambda move: move.recurrence_id.auto_send):
             self._send_documents(to_send, [item for item in generated if item[2] in to_send])
         return moves
-
-    def _check_can_generate(self):
-        """Raise the cause, in words a user acts on, why no document can be
-        generated for one of these recurrences."""
-        for recurrence in self:
-            template = recurrence.template_move_id
-            if not template:
-                raise GenerationError(self.env._("The base document was deleted."))
-            # The scheduler runs as superuser: a base document its responsible
-            # may not read (a restricted status) is not copied into documents
-            # that the responsible, and others, would read.
-            responsible = recurrence.user_id
-            if responsible and not template.with_user(responsible).has_access("read"):
-                raise GenerationError(
-                    self.env._(
-                        "The responsible %(user)s may not see the base document %(document)s (status "
-                        "%(status)s, company %(company)s): choose a responsible who may, or move the "
-                        "document to a status they see.",
-                        user=responsible.name,
-                        document=template.name,
-                        status=template.workflow_status_id.name,
-                        company=template.company_id.name,
-                    )
-                )
-            if template.partner_id and not template.partner_id.active:
-                raise GenerationError(
-                    self.env._(
-                        "The partner %(partner)s is archived.", partner=template.partner_id.display_name
-                    )
-                )
-            archived = template.invoice_line_ids.product_id.filtered(lambda product: not product.active)
-            if archived:
-                raise GenerationError(
-                    self.env._(
-                        "The product %(product)s is archived.",
-                        product=", ".join(archived.mapped("display_name")),
-                    )
-                )
-            if recurrence.auto_send and not template.partner_id.email:
-                raise GenerationError(
-                    self.env._(
-                        "No e-mail address for partner %(partner)s.",
-                        partner=template.partner_id.display_name or "-",
-                    )
-                )
 
     def _prepare_documents_values(self, plan):
         """The values of the documents of ``plan``, in its order: copies of the
@@ -427,6 +390,34 @@ class InvoiceRecurrence(models.Model):
     # ------------------------------------------------------------------
     # A user's way to the same path
     # ------------------------------------------------------------------
+
+    def action_generate_now(self):
+        """Generate the oldest due period now, as the scheduler would: one
+        period per click."""
+        today = fields.Date.context_today(self)
+        for recurrence in self:
+            if recurrence.state != "running":
+                raise UserError(
+                    self.env._("%(recurrence)s is not running: resume it first.", recurrence=recurrence.name)
+                )
+            if not recurrence._due_period_count(today):
+                raise UserError(
+                    self.env._(
+                        "Nothing is due yet for %(recurrence)s: its next document is on %(date)s.",
+                        recurrence=recurrence.name,
+                        date=format_date(self.env, recurrence.date_next),
+                    )
+                )
+            moves = recurrence._generate_batch(today, per_recurrence=1)
+            if not moves and recurrence.state == "running":
+                raise UserError(
+                    self.env._(
+                        "%(recurrence)s is being generated by the scheduler right now: "
+                        "try again in a moment.",
+                        recurrence=recurrence.name,
+                    )
+                )
+        return True
 
     def action_reactivate_create_missing(self):
         """Create the one missing document, then resume."""

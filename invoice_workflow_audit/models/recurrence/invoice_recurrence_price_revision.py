@@ -6,7 +6,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import format_amount, format_date
 
-from .invoice_recurrence_generation import GenerationError
+from .invoice_recurrence_resume import GenerationError
 
 # Line values computed from the unit price: left out when the price changes.
 PRICE_COMPUTED = ("amount_currency", "balance", "debit", "credit", "price_subtotal", "price_total")

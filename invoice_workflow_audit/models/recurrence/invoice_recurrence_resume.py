@@ -7,6 +7,10 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date, groupby
 
 
+class GenerationError(UserError):
+    """A period could not be generated; the message is the cause shown to users."""
+
+
 class InvoiceRecurrence(models.Model):
     """The life of a recurrence: a recurrence whose generation failed stops
     (cause shown, responsible told by an activity, journal dashboard alert)
@@ -87,6 +91,67 @@ class InvoiceRecurrence(models.Model):
             return error.args[0]
         return str(error) or error.__class__.__name__
 
+    def _check_can_generate(self):
+        """Raise the cause, in words a user acts on, why no document can be
+        generated for one of these recurrences."""
+        for recurrence in self:
+            template = recurrence.template_move_id
+            if not template:
+                raise GenerationError(self.env._("The base document was deleted."))
+            # The scheduler runs as superuser: a base document its responsible
+            # may not read (a restricted status) is not copied into documents
+            # that the responsible, and others, would read.
+            responsible = recurrence.user_id
+            if responsible and not template.with_user(responsible).has_access("read"):
+                raise GenerationError(
+                    self.env._(
+                        "The responsible %(user)s may not see the base document %(document)s (status "
+                        "%(status)s, company %(company)s): choose a responsible who may, or move the "
+                        "document to a status they see.",
+                        user=responsible.name,
+                        document=template.name,
+                        status=template.workflow_status_id.name,
+                        company=template.company_id.name,
+                    )
+                )
+            if template.partner_id and not template.partner_id.active:
+                raise GenerationError(
+                    self.env._(
+                        "The partner %(partner)s is archived.", partner=template.partner_id.display_name
+                    )
+                )
+            archived = template.invoice_line_ids.product_id.filtered(lambda product: not product.active)
+            if archived:
+                raise GenerationError(
+                    self.env._(
+                        "The product %(product)s is archived.",
+                        product=", ".join(archived.mapped("display_name")),
+                    )
+                )
+            if recurrence.auto_send and not template.partner_id.email:
+                raise GenerationError(
+                    self.env._(
+                        "No e-mail address for partner %(partner)s.",
+                        partner=template.partner_id.display_name or "-",
+                    )
+                )
+
+    def _check_cause_fixed(self):
+        """Refuse to resume a recurrence whose cause is still there: it would
+        stop again at the next run, a day later, for the same cause."""
+        for recurrence in self:
+            try:
+                recurrence._check_can_generate()
+            except GenerationError as error:
+                raise UserError(
+                    self.env._(
+                        "%(recurrence)s would stop again: %(cause)s "
+                        "Fix the cause first, or end the recurrence.",
+                        recurrence=recurrence.name,
+                        cause=error.args[0],
+                    )
+                ) from error
+
     def _check_stopped(self):
         not_stopped = self.filtered(lambda recurrence: recurrence.state != "stopped")
         if not_stopped:
@@ -100,6 +165,7 @@ class InvoiceRecurrence(models.Model):
     def action_reactivate_skip(self):
         """Resume at the next future period; the missed periods get no document."""
         self._check_stopped()
+        self._check_cause_fixed()
         today = fields.Date.context_today(self)
         details, next_dates = {}, {}
         for recurrence in self:
