@@ -7,6 +7,8 @@ record run through ``ir.cron`` (``_add_progress``, ``_callback``, COMMITs,
 again while it reports work remaining) on N due recurrences; ``direct``, plain
 Odoo's one ``account.move.create(vals_list)`` + one ``action_post()``;
 ``contract``, OCA contract's cron + one ``action_post()`` of its drafts.
+One recurrence in ten is revised on an index in the run (at a coefficient of
+1, so that every side makes the same invoices).
 Targets: cron / direct <= 1.10, cron / contract <= 0.85 (see bench/README.rst).
 
     bench/bench_invoice_recurrence.py --count 200 1000   # default: --count 200
@@ -75,15 +77,33 @@ class Worker(harness.Worker):
         return [data.invoice_vals(self.refs, index, price=PRICE, date=today) for index in range(count)]
 
     def _setup_cron(self, env, count, today, tag):
-        """``count`` draft base invoices and a monthly recurrence on each, all due today."""
+        """``count`` draft base invoices and a monthly recurrence on each, all
+        due today; one in ten is revised on an index this month (its second
+        period: the first was last month's), at an index value equal to its
+        base, so that every invoice keeps the same amount."""
+        from dateutil.relativedelta import relativedelta
+
         templates = env["account.move"].create(self._setup_direct(env, count, today, tag))
+        index = env["invoice.recurrence.index"].create({"name": f"IWA Bench Index {tag}"})
+        env["invoice.recurrence.index.value"].create({"index_id": index.id, "date": today, "value": 100.0})
+        revised = {
+            "revision_index_id": index.id,
+            "revision_month": today.month,
+            "revision_base_value": 100.0,
+            "revision_fixed_part": 0.15,
+            "date_start": today - relativedelta(months=1),
+        }
         recurrences = env["invoice.recurrence"].create(
             [
                 {"template_move_id": move.id, "interval_number": 1, "interval_type": "month"}
-                | {"date_start": today, "auto_post": True, "auto_send": False}
-                for move in templates
+                | {"date_start": today, "post_generated": True, "auto_send": False}
+                | (revised if position % 10 == 9 else {})
+                for position, move in enumerate(templates)
             ]
         )
+        # Last month's period of the revised ones is generated already.
+        revising = recurrences.filtered("revision_index_id")
+        revising._write_protected({"date_next": today, "period_count": 1})
         if len(recurrences.filtered(lambda r: r.date_next == today)) != count:
             raise RuntimeError("recurrences not all due today")
         return recurrences.ids
@@ -144,6 +164,10 @@ class Worker(harness.Worker):
             )
             due = [("state", "=", "running"), ("date_next", "<=", today)]
             check["left_due"] = env["invoice.recurrence"].search_count(due)
+            revisions = env["invoice.recurrence.revision"].search_count([("recurrence_id", "in", ids)])
+            check["revised"] = revisions
+            if revisions != count // 10:
+                check["left_due"] = check["left_due"] or f"{revisions} revisions for {count // 10}"
         elif side == "contract":
             origins = env["contract.contract"].browse(ids).mapped("name")
             check["linked"] = env["account.move"].search_count([("invoice_origin", "in", origins)])

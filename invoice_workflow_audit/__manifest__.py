@@ -32,6 +32,7 @@
         "views/activity_log/invoice_activity_log_archive_views.xml",
         "views/activity_log/res_config_settings_views.xml",
         "views/recurrence/invoice_recurrence_views.xml",
+        "views/recurrence/invoice_recurrence_index_views.xml",
         "views/recurrence/account_move_views.xml",
         "views/accountant_portal/res_company_views.xml",
         "views/accountant_portal/res_users_views.xml",

@@ -21,7 +21,6 @@ PRECREATED_COLUMNS = {
     "workflow_status_date": "timestamp",
     "workflow_status_deadline": "timestamp",
     "workflow_escalation_deadline": "timestamp",
-    "is_recurring": "bool",
 }
 
 
@@ -73,5 +72,4 @@ def fill_workflow_statuses(env):
             types=invoice_types,
         )
     )
-    cr.execute(SQL("UPDATE account_move SET is_recurring = FALSE WHERE is_recurring IS NULL"))
     env["account.move"].invalidate_model()

@@ -172,3 +172,10 @@ class RecurrenceCommon(WorkflowStatusCommon):
 
     def _dates(self, recurrence):
         return sorted(recurrence.move_ids.mapped("invoice_date"))
+
+    @staticmethod
+    def _installments(move):
+        """The due dates of the receivable/payable lines of ``move``."""
+        return sorted(
+            move.line_ids.filtered(lambda line: line.display_type == "payment_term").mapped("date_maturity")
+        )

@@ -121,3 +121,31 @@ class TestInvoiceRecurrenceAccess(RecurrenceCommon, AccountTestInvoicingHttpComm
                         "create",
                         {"template_move_id": base.id, "interval_number": interval},
                     )
+
+    def test_start_date_long_past_needs_the_flag_over_rpc(self):
+        self.authenticate(self.invoice_user.login, self.invoice_user.login)
+        base = self._base_invoice()
+        vals = {"template_move_id": base.id, "interval_type": "day", "date_start": "2000-01-01"}
+        self._assert_rpc_refused(
+            "odoo.exceptions.UserError", "more than a year ago", "invoice.recurrence", "create", vals
+        )
+        self.assertFalse(self.env["invoice.recurrence"].search([("template_move_id", "=", base.id)]))
+        # Before 1900: a typing error, refused even when confirmed.
+        self._assert_rpc_refused(
+            "odoo.exceptions.ValidationError",
+            "cannot be before 01/01/1900",
+            "invoice.recurrence",
+            "create",
+            {**vals, "date_start": "0001-01-01", "confirm_past_start": True},
+        )
+        recurrence_id = self._call_kw("invoice.recurrence", "create", {**vals, "confirm_past_start": True})
+        recurrence = self.env["invoice.recurrence"].browse(recurrence_id)
+        self.assertEqual(recurrence.date_next.isoformat(), "2000-01-01")
+        self._assert_rpc_refused(
+            "odoo.exceptions.UserError",
+            "more than a year ago",
+            "invoice.recurrence",
+            "write",
+            [recurrence_id],
+            {"date_start": "1999-06-01"},
+        )

@@ -27,6 +27,9 @@ DELETED = "invoice.accountant.deleted.entry"
 EMAILED = "invoice.accountant.customer.email"
 REASON = "invoice.lifecycle.reason"
 EVENT = "invoice.lifecycle.event"
+INDEX = "invoice.recurrence.index"
+INDEX_VALUE = "invoice.recurrence.index.value"
+REVISION = "invoice.recurrence.revision"
 
 # Every model the addon defines has its line in the matrix. Abstract models
 # have no table and no records: they are listed here instead.
@@ -49,6 +52,9 @@ MODELS = (
     EMAILED,
     REASON,
     EVENT,
+    INDEX,
+    INDEX_VALUE,
+    REVISION,
 )
 ABSTRACT_MODELS = {
     "invoice.activity.log.mixin",
@@ -98,6 +104,9 @@ OPERATIONS = ("read", "create", "write", "unlink")
 #   from the accountant portal: accounting managers read
 #   them; portal accountants never through the ORM (the portal reads their
 #   company's batches as superuser); nobody creates, changes or deletes them.
+# - Price revision indices and their values: managed as recurrences are; the
+#   revisions are the scheduler's: read by who reads recurrences, made,
+#   changed and deleted by nobody.
 # - User profiles (README.rst, "User profiles"): Sales administration is an
 #   invoicing user; sales representatives and purchasing users are internal
 #   users who prepare documents of one side and nothing else of the addon:
@@ -306,6 +315,39 @@ EXPECTED = {
     (EMAILED, "sales_admin"): "----",
     (EMAILED, "sales_rep"): "----",
     (EMAILED, "purchasing"): "----",
+    (INDEX, "invoice_user"): "rcwu",
+    (INDEX, "account_manager"): "rcwu",
+    (INDEX, "readonly"): "r---",
+    (INDEX, "status_manager"): "rcwu",
+    (INDEX, "account_owner"): "rcwu",
+    (INDEX, "portal_accountant"): "----",
+    (INDEX, "portal_customer"): "----",
+    (INDEX, "public"): "----",
+    (INDEX, "sales_admin"): "rcwu",
+    (INDEX, "sales_rep"): "----",
+    (INDEX, "purchasing"): "----",
+    (INDEX_VALUE, "invoice_user"): "rcwu",
+    (INDEX_VALUE, "account_manager"): "rcwu",
+    (INDEX_VALUE, "readonly"): "r---",
+    (INDEX_VALUE, "status_manager"): "rcwu",
+    (INDEX_VALUE, "account_owner"): "rcwu",
+    (INDEX_VALUE, "portal_accountant"): "----",
+    (INDEX_VALUE, "portal_customer"): "----",
+    (INDEX_VALUE, "public"): "----",
+    (INDEX_VALUE, "sales_admin"): "rcwu",
+    (INDEX_VALUE, "sales_rep"): "----",
+    (INDEX_VALUE, "purchasing"): "----",
+    (REVISION, "invoice_user"): "r---",
+    (REVISION, "account_manager"): "r---",
+    (REVISION, "readonly"): "r---",
+    (REVISION, "status_manager"): "r---",
+    (REVISION, "account_owner"): "r---",
+    (REVISION, "portal_accountant"): "----",
+    (REVISION, "portal_customer"): "----",
+    (REVISION, "public"): "----",
+    (REVISION, "sales_admin"): "r---",
+    (REVISION, "sales_rep"): "----",
+    (REVISION, "purchasing"): "----",
 }
 
 # Append-only for real: these operations raise AccessError with superuser
@@ -347,6 +389,9 @@ READ_FIELDS = {
     EMAILED: "accountant_id",
     REASON: "code",
     EVENT: "lifecycle_code",
+    INDEX: "name",
+    INDEX_VALUE: "value",
+    REVISION: "description",
 }
 
 
@@ -424,6 +469,8 @@ class TestSecurityMatrix(WorkflowStatusCommon):
         closing = cls.env[CLOSING].sudo()._create_protected([cls._create_values(CLOSING)])
         closing._count_documents("account.move", [(cls.invoice.id, cls.invoice.name, cls.invoice.date, 1.0)])
         status = cls.env[STATUS].create({"name": "Matrix", "group": "in_progress", "sequence": 30})
+        cls.index = cls.env[INDEX].create({"name": "Matrix SYNTEC"})
+        cls.revised = cls.env[RECURRENCE].create({"template_move_id": cls.invoice.id})
         cls.records = {
             STATUS: status,
             STATUS_CHANGE: cls.env[STATUS_CHANGE].create(cls._create_values(STATUS_CHANGE)),
@@ -443,6 +490,11 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             EMAILED: cls.env[EMAILED].sudo()._create_protected([cls._create_values(EMAILED)]),
             REASON: cls.env[REASON].create({"lifecycle_code": "207", "code": "MATRIX", "name": "Matrix"}),
             EVENT: cls.env[EVENT].sudo()._create_protected([cls._create_values(EVENT)]),
+            INDEX: cls.index,
+            INDEX_VALUE: cls.env[INDEX_VALUE].create(
+                {"index_id": cls.index.id, "date": "2026-01-01", "value": 250}
+            ),
+            REVISION: cls.env[REVISION].sudo().create(cls._create_values(REVISION)),
         }
         cls._commit_work()
 
@@ -513,6 +565,9 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             },
             REASON: {"lifecycle_code": "210", "code": "MATRIX_NEW", "name": "Created by the matrix"},
             EVENT: {"move_id": cls.invoice.id, "lifecycle_code": "212", "amount": 10.0},
+            INDEX: {"name": "Created by the matrix"},
+            INDEX_VALUE: {"index_id": cls.index.id, "date": "2026-02-01", "value": 251},
+            REVISION: {"recurrence_id": cls.revised.id, "date": "2027-01-01", "description": "Forged"},
         }[model]
 
     def _write_values(self, model):
@@ -535,6 +590,9 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             EMAILED: {"accountant_id": self.users["invoice_user"].id},
             REASON: {"name": "Written by the matrix"},
             EVENT: {"state": "sent"},
+            INDEX: {"name": "Renamed by the matrix"},
+            INDEX_VALUE: {"value": 252},
+            REVISION: {"description": "Rewritten"},
         }[model]
 
     # ------------------------------------------------------------------

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import date
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
@@ -6,6 +8,12 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date, groupby
 
 from ..common import check_integer_values, demo_env
+from .account_move import ODOO_RECURRING_AUTO_POST
+
+# Before it, a start date is a typing error (0001-01-01 for 2001-01-01).
+EARLIEST_START = date(1900, 1, 1)
+# Missing periods listed by date; beyond, their count says how many.
+MISSING_DATES_LISTED = 24
 
 
 class InvoiceRecurrence(models.Model):
@@ -103,6 +111,15 @@ class InvoiceRecurrence(models.Model):
         tracking=True,
         help="Date of the first generated document; the following ones are counted from it.",
     )
+    # A start date long past generates a document for every past period at
+    # once: the user says so knowingly (the form asks, RPC sends the flag).
+    confirm_past_start = fields.Boolean(
+        string="Start in the Past Confirmed",
+        copy=False,
+        help="The start date is more than a year ago: the first run generates a document for every "
+        "period since then.",
+    )
+    past_start = fields.Boolean(compute="_compute_past_start")
     date_next = fields.Date(
         string="Next Date",
         readonly=True,
@@ -122,6 +139,13 @@ class InvoiceRecurrence(models.Model):
         string="Number of Documents", default=12, tracking=True, help="How many documents in all."
     )
     date_end = fields.Date(string="End Date", tracking=True, help="No document is dated after this day.")
+    # The scheduler's rotation: the recurrences served longest ago come first.
+    date_last_served = fields.Datetime(
+        string="Last Generated On",
+        readonly=True,
+        copy=False,
+        help="When the scheduler last generated documents of this recurrence.",
+    )
     period_count = fields.Integer(
         string="Generated Periods",
         readonly=True,
@@ -129,7 +153,9 @@ class InvoiceRecurrence(models.Model):
         help="Periods generated so far (a deleted document still counts).",
     )
 
-    auto_post = fields.Boolean(
+    # Not named auto_post: account.move.auto_post is Odoo's own recurring
+    # entries (monthly, quarterly, yearly), another scheduler altogether.
+    post_generated = fields.Boolean(
         string="Post Automatically", default=True, tracking=True, help="Generated documents are posted."
     )
     auto_send = fields.Boolean(
@@ -207,9 +233,9 @@ class InvoiceRecurrence(models.Model):
     def _compute_missing_periods(self):
         today = fields.Date.context_today(self)
         for recurrence in self:
-            dates = recurrence._due_period_dates(today) if recurrence.state == "stopped" else []
-            recurrence.missing_count = len(dates)
-            recurrence.missing_dates = ", ".join(format_date(self.env, day) for day in dates)
+            stopped = recurrence.state == "stopped"
+            recurrence.missing_count = recurrence._due_period_count(today) if stopped else 0
+            recurrence.missing_dates = recurrence._missing_dates_text(today) if stopped else False
 
     @api.depends("state", "date_start", "date_next", "interval_number", "interval_type", "end_type")
     @api.depends_context("date")
@@ -220,9 +246,50 @@ class InvoiceRecurrence(models.Model):
                 recurrence.state == "running" and recurrence.date_start and recurrence.interval_number > 0
             )
             if running and (recurrence.date_next or recurrence.date_start) < today:
-                recurrence.backlog_count = len(recurrence._due_period_dates(today, limit=1000))
+                recurrence.backlog_count = recurrence._due_period_count(today)
             else:
                 recurrence.backlog_count = 0
+
+    def _missing_dates_text(self, today):
+        """The dates of the periods due up to ``today``, the first ones only
+        when there are many (the count says how many)."""
+        dates = self._due_period_dates(today, limit=MISSING_DATES_LISTED + 1)
+        text = ", ".join(format_date(self.env, day) for day in dates[:MISSING_DATES_LISTED])
+        return f"{text}, …" if len(dates) > MISSING_DATES_LISTED else text
+
+    @api.depends("date_start")
+    @api.depends_context("date")
+    def _compute_past_start(self):
+        for recurrence in self:
+            recurrence.past_start = recurrence._starts_long_ago(recurrence.date_start)
+
+    @api.onchange("date_start")
+    def _onchange_date_start_confirm(self):
+        # Each start date in the past is confirmed for itself.
+        self.confirm_past_start = False
+
+    @api.model
+    def _starts_long_ago(self, date_start):
+        """Whether ``date_start`` lies more than a year before today."""
+        today = fields.Date.context_today(self)
+        return bool(date_start) and fields.Date.to_date(date_start) < today - relativedelta(years=1)
+
+    @api.model
+    def _check_past_start(self, vals):
+        """Refuse a start date more than a year ago unless ``vals`` confirms it."""
+        if "date_start" not in vals or not self._starts_long_ago(vals["date_start"]):
+            return
+        if fields.Date.to_date(vals["date_start"]) < EARLIEST_START:
+            return  # refused whatever the confirmation: _check_end says why
+        if not vals.get("confirm_past_start"):
+            raise UserError(
+                self.env._(
+                    "The start date %(date)s is more than a year ago: the first run would generate a "
+                    "document for every period since then. Confirm the start date in the past "
+                    "(Start in the Past Confirmed) or choose a later date.",
+                    date=format_date(self.env, fields.Date.to_date(vals["date_start"])),
+                )
+            )
 
     def _compute_move_count(self):
         counts = dict(
@@ -241,6 +308,18 @@ class InvoiceRecurrence(models.Model):
                 raise ValidationError(
                     self.env._("Only invoices, bills and credit notes can be made recurring.")
                 )
+            if move.auto_post in ODOO_RECURRING_AUTO_POST:
+                raise ValidationError(
+                    self.env._(
+                        "%(document)s is one of Odoo's recurring entries (Auto-post: %(frequency)s): Odoo "
+                        "already creates its next documents. Set its Auto-post to No before making it the "
+                        "base of a recurrence, or keep Odoo's recurring entries for it.",
+                        document=move.display_name,
+                        frequency=dict(move._fields["auto_post"]._description_selection(self.env))[
+                            move.auto_post
+                        ],
+                    )
+                )
             if move.recurrence_id:
                 raise ValidationError(
                     self.env._(
@@ -254,6 +333,13 @@ class InvoiceRecurrence(models.Model):
     @api.constrains("end_type", "recurring_count", "date_end", "date_start")
     def _check_end(self):
         for recurrence in self:
+            if recurrence.date_start < EARLIEST_START:
+                raise ValidationError(
+                    self.env._(
+                        "The start date of a recurrence cannot be before %(date)s.",
+                        date=format_date(self.env, EARLIEST_START),
+                    )
+                )
             if recurrence.end_type == "count" and recurrence.recurring_count < 1:
                 raise ValidationError(
                     self.env._("A recurrence ending after a number of documents needs at least one.")
@@ -265,10 +351,10 @@ class InvoiceRecurrence(models.Model):
                     self.env._("The end date of a recurrence cannot be before its start date.")
                 )
 
-    @api.constrains("auto_send", "auto_post", "mail_template_id")
+    @api.constrains("auto_send", "post_generated", "mail_template_id")
     def _check_auto_send(self):
         for recurrence in self:
-            if recurrence.auto_send and not recurrence.auto_post:
+            if recurrence.auto_send and not recurrence.post_generated:
                 raise ValidationError(
                     self.env._("Only posted documents are sent: also post them automatically.")
                 )
@@ -290,6 +376,7 @@ class InvoiceRecurrence(models.Model):
             "state_sequence",
             "date_next",
             "period_count",
+            "date_last_served",
             "error_message",
             "date_stopped",
             "move_type",
@@ -307,6 +394,7 @@ class InvoiceRecurrence(models.Model):
         for vals in vals_list:
             if not vals.get("template_move_id"):
                 raise UserError(self.env._("A recurrence needs a base document."))
+            self._check_past_start(vals)
             self._check_template_readable(vals["template_move_id"])
             vals["name"] = self.env["ir.sequence"].next_by_code("invoice.recurrence") or "/"
             vals["date_next"] = vals.get("date_start") or fields.Date.context_today(self)
@@ -318,6 +406,7 @@ class InvoiceRecurrence(models.Model):
                 self.env._("The base document of a recurrence that generated documents cannot change.")
             )
         check_integer_values(self, [vals])
+        self._check_past_start(vals)
         if vals.get("template_move_id"):
             self._check_template_readable(vals["template_move_id"])
         result = super().write(vals)
@@ -378,6 +467,18 @@ class InvoiceRecurrence(models.Model):
             }
         )
         return action
+
+    def action_open_business_doc(self):
+        """The recurrence's form: what account's ``x2many_buttons`` widget opens
+        from the "Base of recurrence" banner of an invoice."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "views": [(False, "form")],
+            "target": "current",
+        }
 
     def action_open_template_move(self):
         self.ensure_one()

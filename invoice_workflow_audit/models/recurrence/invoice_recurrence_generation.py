@@ -2,13 +2,16 @@
 import copy
 import logging
 from collections import defaultdict
+from datetime import timedelta
 
 from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
-from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, groupby
+
+from .invoice_recurrence_resume import GenerationError
 
 _logger = logging.getLogger(__name__)
 
@@ -16,16 +19,9 @@ _logger = logging.getLogger(__name__)
 # recurrence": it is skipped for this run, never stopped.
 CONCURRENCY_ERRORS = (pg_errors.LockNotAvailable, pg_errors.SerializationFailure)
 
-# Documents one call of the scheduler generates at most (one transaction).
+# Documents one call of the scheduler generates at most (one transaction),
+# shared among the recurrences of the call.
 MAX_PERIODS_PER_CALL = 200
-# Collisions with other work after which a recurrence waits for the next run,
-# counted per worker process and database across the runner's calls.
-MAX_COLLISIONS = 5
-COLLISIONS = {}
-
-
-class GenerationError(UserError):
-    """A period could not be generated; the message is the cause shown to users."""
 
 
 class InvoiceRecurrence(models.Model):
@@ -67,61 +63,74 @@ class InvoiceRecurrence(models.Model):
         """Generate the due documents of a batch of recurrences and report
         progress to the cron.
 
-        ``ir.cron._run_job`` commits after each call and calls again at once
-        while the progress reports work remaining, so each batch is a
-        transaction of its own and nothing here commits. One call generates at
-        most ``max_periods`` documents (a daily recurrence started years ago
-        is caught up over several calls, never in one transaction the worker's
-        time limit would kill). A batch that collided with another worker is
-        reported as remaining: the runner's next call, a fresh transaction,
-        redoes it; after repeated collisions the cron says so and leaves it
-        for its next run rather than spinning.
+        Fair: the batch is taken in rotation (the recurrences served longest
+        ago first, ``date_last_served``) and each of its recurrences gets its
+        share of the call, ``max_periods`` divided among them: a daily
+        recurrence started years ago is caught up over many calls while the
+        others keep their dates. ``ir.cron._run_job`` commits after each call
+        and calls again at once only when the call reports some work ``done``
+        and some ``remaining`` (``done=0`` reads as "this job does not report
+        progress": the run ends and the next one is tomorrow). So ``done``
+        is the documents generated plus the recurrences stopped (a stop is
+        work done: a batch of failures must not end the run), ``remaining``
+        the documents still due of the recurrences this worker may generate.
+        Recurrences another worker holds (skipped locked) are that worker's:
+        neither done nor remaining here, so nothing spins on them. Nothing
+        here commits: each call is one transaction of the runner.
         """
         todays = {
             company: self._company_today(company) for company in self.env["res.company"].sudo().search([])
         }
         date_ref = max(todays.values(), default=fields.Date.context_today(self))
-        due = self.search(self._get_due_recurrences_domain(date_ref), order="date_next, id")
+        due = self.search(
+            self._get_due_recurrences_domain(date_ref),
+            order="date_last_served ASC NULLS FIRST, date_next, id",
+        )
         due = due.filtered(
             lambda recurrence: recurrence.date_next <= todays.get(recurrence.company_id, date_ref)
         )
-        waiting = due.filtered(
-            lambda recurrence: COLLISIONS.get((self.env.cr.dbname, recurrence.id), 0) < MAX_COLLISIONS
+        # Another worker's recurrences are left out; None: one of them changed
+        # since this transaction began (_generate_batch then goes one by one).
+        free = due._lock_for_generation()
+        if free is None:
+            free = due
+        batch = free[:batch_size]
+        share = max(max_periods // len(batch), 1) if batch else 0
+        moves = self.env["account.move"]
+        for (company, lang), recurrences in groupby(
+            batch, key=lambda recurrence: (recurrence.company_id, recurrence._responsible_lang())
+        ):
+            # Causes, notes and e-mails in the responsible's language, dates
+            # in its format: the scheduler's user has none of its own.
+            recurrences = self.with_context(lang=lang).browse(recurrence.id for recurrence in recurrences)
+            moves |= recurrences._generate_batch(todays.get(company, date_ref), per_recurrence=share)
+        stopped = batch.filtered(lambda recurrence: recurrence.state == "stopped")
+        remaining = sum(
+            recurrence._due_period_count(todays.get(recurrence.company_id, date_ref))
+            for recurrence in free
+            if recurrence.state == "running"
         )
-        for recurrence in due - waiting:
-            _logger.warning(
-                "Recurrence %s collided %s times with other work: left for the next run.",
-                recurrence.name,
-                MAX_COLLISIONS,
+        done = len(moves) + len(stopped)
+        if remaining and not done:
+            # Every recurrence of the batch collided with a change committed
+            # meanwhile: the runner would end the run; a fresh transaction in
+            # a minute generates them instead of tomorrow's run.
+            self.env.ref("invoice_workflow_audit.ir_cron_invoice_recurrence")._trigger(
+                fields.Datetime.now() + timedelta(minutes=1)
             )
-            COLLISIONS.pop((self.env.cr.dbname, recurrence.id), None)
-        batch = waiting[:batch_size]
-        generated, unfinished = self.browse(), self.browse()
-        for company, recurrences in groupby(batch, key=lambda recurrence: recurrence.company_id):
-            recurrences = self.browse(recurrence.id for recurrence in recurrences)
-            moves = recurrences._generate_batch(todays.get(company, date_ref), max_periods=max_periods)
-            generated |= moves.recurrence_id
-            max_periods -= len(moves)
-        for recurrence in batch:
-            key = (self.env.cr.dbname, recurrence.id)
-            if (
-                recurrence.state == "running"
-                and recurrence.date_next
-                and recurrence.date_next <= todays.get(recurrence.company_id, date_ref)
-            ):
-                unfinished |= recurrence  # capped, or collided: not done
-                if recurrence not in generated:
-                    COLLISIONS[key] = COLLISIONS.get(key, 0) + 1
-            else:
-                COLLISIONS.pop(key, None)
-        remaining = len(waiting) - len(batch) + len(unfinished)
-        self.env["ir.cron"]._notify_progress(done=len(batch) - len(unfinished), remaining=remaining)
-        return len(batch) - len(unfinished)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return len(moves)
 
-    def _generate_batch(self, today, max_periods=None):
-        """Generate every period of these recurrences due up to ``today``, oldest
-        first, ``max_periods`` at most; a single recurrence is a batch of one.
-        Returns the documents.
+    def _responsible_lang(self):
+        """The language the scheduler speaks for this recurrence: its
+        responsible's, else its company's, else the scheduler's."""
+        self.ensure_one()
+        return self.user_id.lang or self.company_id.partner_id.lang or self.env.lang or "en_US"
+
+    def _generate_batch(self, today, max_periods=None, per_recurrence=None):
+        """Generate the periods of these recurrences due up to ``today``, oldest
+        first, ``per_recurrence`` at most for each and ``max_periods`` at most
+        in all; a single recurrence is a batch of one. Returns the documents.
 
         The batch is generated together: one ``create`` and one posting for all
         its documents, one write of the recurrences, one chatter call per side.
@@ -139,14 +148,14 @@ class InvoiceRecurrence(models.Model):
             moves = self.env["account.move"]
             for recurrence in self:
                 left = None if max_periods is None else max_periods - len(moves)
-                moves |= recurrence._generate_batch(today, max_periods=left)
+                moves |= recurrence._generate_batch(today, max_periods=left, per_recurrence=per_recurrence)
             return moves
-        budget = max_periods
         plan = []
         for recurrence in locked:
-            days = recurrence._due_period_dates(today)
-            if budget is not None:
-                days = days[: max(budget - len(plan), 0)]
+            limit = per_recurrence
+            if max_periods is not None:
+                limit = max(min(limit or max_periods, max_periods - len(plan)), 0)
+            days = recurrence._due_period_dates(today, limit=limit)
             plan += [(recurrence, day) for day in days]
         moves = locked._generate_plan_safely(plan) if plan else self.env["account.move"]
         locked._end_if_finished()
@@ -202,19 +211,6 @@ class InvoiceRecurrence(models.Model):
                 moves |= generated
         return moves
 
-    def _stop_cause(self, error, day):
-        if isinstance(error, pg_errors.UniqueViolation):
-            return self.env._(
-                "A document already exists for the period of %(date)s.", date=format_date(self.env, day)
-            )
-        return self._error_text(error)
-
-    @staticmethod
-    def _error_text(error):
-        if isinstance(error, UserError | ValidationError):
-            return error.args[0]
-        return str(error) or error.__class__.__name__
-
     # ------------------------------------------------------------------
     # Generating a plan: create, post, send, record
     # ------------------------------------------------------------------
@@ -227,6 +223,7 @@ class InvoiceRecurrence(models.Model):
         order of the plan."""
         recurrences = self.browse(list(dict.fromkeys(recurrence.id for recurrence, _day in plan)))
         recurrences._check_can_generate()
+        self._revise_prices(plan)
         vals_list = self._prepare_documents_values(plan)
         # The generation note written below is the creation message of these
         # documents: Odoo's own "Invoice Created" message is left out of this
@@ -237,58 +234,13 @@ class InvoiceRecurrence(models.Model):
             moves = Move.with_company(company)._create_protected([vals_list[index] for index in indexes])
             created.update(zip(indexes, moves.ids, strict=True))
         moves = self.env["account.move"].browse([created[index] for index in range(len(plan))])
-        if to_post := moves.filtered(lambda move: move.recurrence_id.auto_post):
+        if to_post := moves.filtered(lambda move: move.recurrence_id.post_generated):
             to_post.action_post()
         generated = [(recurrence, day, move) for (recurrence, day), move in zip(plan, moves, strict=True)]
         self._record_generated(generated)
         if to_send := moves.filtered(lambda move: move.recurrence_id.auto_send):
             self._send_documents(to_send, [item for item in generated if item[2] in to_send])
         return moves
-
-    def _check_can_generate(self):
-        """Raise the cause, in words a user acts on, why no document can be
-        generated for one of these recurrences."""
-        for recurrence in self:
-            template = recurrence.template_move_id
-            if not template:
-                raise GenerationError(self.env._("The base document was deleted."))
-            # The scheduler runs as superuser: a base document its responsible
-            # may not read (a restricted status) is not copied into documents
-            # that the responsible, and others, would read.
-            responsible = recurrence.user_id
-            if responsible and not template.with_user(responsible).has_access("read"):
-                raise GenerationError(
-                    self.env._(
-                        "The responsible %(user)s may not see the base document %(document)s (status "
-                        "%(status)s, company %(company)s): choose a responsible who may, or move the "
-                        "document to a status they see.",
-                        user=responsible.name,
-                        document=template.name,
-                        status=template.workflow_status_id.name,
-                        company=template.company_id.name,
-                    )
-                )
-            if template.partner_id and not template.partner_id.active:
-                raise GenerationError(
-                    self.env._(
-                        "The partner %(partner)s is archived.", partner=template.partner_id.display_name
-                    )
-                )
-            archived = template.invoice_line_ids.product_id.filtered(lambda product: not product.active)
-            if archived:
-                raise GenerationError(
-                    self.env._(
-                        "The product %(product)s is archived.",
-                        product=", ".join(archived.mapped("display_name")),
-                    )
-                )
-            if recurrence.auto_send and not template.partner_id.email:
-                raise GenerationError(
-                    self.env._(
-                        "No e-mail address for partner %(partner)s.",
-                        partner=template.partner_id.display_name or "-",
-                    )
-                )
 
     def _prepare_documents_values(self, plan):
         """The values of the documents of ``plan``, in its order: copies of the
@@ -313,8 +265,25 @@ class InvoiceRecurrence(models.Model):
                 vals = copied[template_id] if template_id not in used else copy.deepcopy(copied[template_id])
                 used.add(template_id)
                 vals.update(recurrence._period_values(day))
-                vals_list[index] = vals
+                recurrence._apply_revised_prices(vals, day)
+                vals_list[index] = recurrence._prorate_document_values(vals, day)
+        for vals in vals_list:
+            vals["line_ids"] = self._without_payment_term_lines(vals.get("line_ids", []))
         return vals_list
+
+    @staticmethod
+    def _without_payment_term_lines(line_commands):
+        """The copied lines less the receivable/payable ones: those are the
+        payment terms' to make, due from the new invoice date. Copied, they
+        would keep the base document's due dates: ``create`` leaves the
+        installments it is given alone (account.move._sync_dynamic_line keeps
+        lines "created manually"); only ``copy``, creating from the original
+        record, gets them recomputed."""
+        return [
+            command
+            for command in line_commands
+            if not (command[0] == Command.CREATE and command[2].get("display_type") == "payment_term")
+        ]
 
     def _period_values(self, period_date):
         """What the document of ``period_date`` takes besides the copy of the base document."""
@@ -355,8 +324,11 @@ class InvoiceRecurrence(models.Model):
         for recurrence, day in last_day.items():
             key = (recurrence.period_count + count[recurrence], recurrence._next_period_date(day))
             progress[key].append(recurrence.id)
+        served = fields.Datetime.now()
         for (period_count, date_next), ids in progress.items():
-            self.browse(ids)._write_protected({"period_count": period_count, "date_next": date_next})
+            self.browse(ids)._write_protected(
+                {"period_count": period_count, "date_next": date_next, "date_last_served": served}
+            )
         self._log_per_document(
             generated,
             "recurring_document_created",
@@ -415,13 +387,73 @@ class InvoiceRecurrence(models.Model):
 
         self._log_per_document(generated, "recurring_document_sent", describe)
 
-    def _end_if_finished(self):
-        """End the running recurrences whose next period is past their end."""
-        finished = self.filtered(
-            lambda recurrence: (
-                recurrence.state == "running"
-                and not recurrence._is_within_end(recurrence.date_next, recurrence.period_count)
+    # ------------------------------------------------------------------
+    # A user's way to the same path
+    # ------------------------------------------------------------------
+
+    def action_generate_now(self):
+        """Generate the oldest due period now, as the scheduler would: one
+        period per click."""
+        today = fields.Date.context_today(self)
+        for recurrence in self:
+            if recurrence.state != "running":
+                raise UserError(
+                    self.env._("%(recurrence)s is not running: resume it first.", recurrence=recurrence.name)
+                )
+            if not recurrence._due_period_count(today):
+                raise UserError(
+                    self.env._(
+                        "Nothing is due yet for %(recurrence)s: its next document is on %(date)s.",
+                        recurrence=recurrence.name,
+                        date=format_date(self.env, recurrence.date_next),
+                    )
+                )
+            moves = recurrence._generate_batch(today, per_recurrence=1)
+            if not moves and recurrence.state == "running":
+                raise UserError(
+                    self.env._(
+                        "%(recurrence)s is being generated by the scheduler right now: "
+                        "try again in a moment.",
+                        recurrence=recurrence.name,
+                    )
+                )
+        return True
+
+    def action_reactivate_create_missing(self):
+        """Create the one missing document, then resume."""
+        self._check_stopped()
+        today = fields.Date.context_today(self)
+        for recurrence in self:
+            missing = recurrence._due_period_dates(today, limit=2)
+            if len(missing) != 1:
+                raise UserError(
+                    self.env._(
+                        "%(recurrence)s misses %(count)s documents: the missing document can be created "
+                        "only when exactly one is missing. Reactivate it skipping the missing documents, "
+                        "or end it.",
+                        recurrence=recurrence.name,
+                        count=recurrence._due_period_count(today),
+                    )
+                )
+            try:
+                # The same path as the scheduler's, for a batch of one period.
+                with self.env.cr.savepoint():
+                    move = recurrence._generate_plan([(recurrence, missing[0])])
+            except CONCURRENCY_ERRORS:
+                raise
+            except Exception as error:
+                raise UserError(
+                    self.env._(
+                        "The missing document still cannot be created: %(cause)s",
+                        cause=self._error_text(error),
+                    )
+                ) from error
+            recurrence._reactivate(
+                {
+                    recurrence.id: self.env._(
+                        "Reactivated; missing document created: %(document)s.", document=move.display_name
+                    )
+                }
             )
-        )
-        if finished:
-            finished._end(self.env._("The recurrence reached its end."))
+            recurrence._end_if_finished()
+        return True

@@ -1,18 +1,26 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from markupsafe import Markup
+from psycopg2 import errors as pg_errors
 
 from odoo import fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date, groupby
 
-from .invoice_recurrence_generation import CONCURRENCY_ERRORS
+
+class GenerationError(UserError):
+    """A period could not be generated; the message is the cause shown to users."""
 
 
 class InvoiceRecurrence(models.Model):
-    """A recurrence whose generation failed stops (cause shown, responsible
-    told by an activity, journal dashboard alert) until a user chooses: resume
-    skipping the missed documents, end it, or resume creating the one missing
-    document. A recurrence also ends by itself when its end rule is reached."""
+    """The life of a recurrence: a recurrence whose generation failed stops
+    (cause shown, responsible told by an activity, journal dashboard alert)
+    until a user chooses: resume skipping the missed documents, end it, or
+    resume creating the one missing document (that one makes a document: it
+    is in invoice_recurrence_generation.py). A recurrence also ends by itself
+    when its end rule is reached.
+
+    Calls go one way: the generation calls this file (stop, end, the cause of
+    a failure), this file never calls the generation."""
 
     _inherit = "invoice.recurrence"
 
@@ -26,9 +34,7 @@ class InvoiceRecurrence(models.Model):
         self._write_protected(
             {"state": "stopped", "error_message": cause, "date_stopped": fields.Datetime.now()}
         )
-        missing = ", ".join(
-            format_date(self.env, day) for day in self._due_period_dates(fields.Date.context_today(self))
-        )
+        missing = self._missing_dates_text(fields.Date.context_today(self))
         detail = self.env._("Cause: %(cause)s Periods not generated: %(dates)s", cause=cause, dates=missing)
         self.env["invoice.activity.log"]._log_action(
             self, "recurrence_stopped", detail, chatter_body=Markup("<p>%s</p>") % detail
@@ -61,6 +67,91 @@ class InvoiceRecurrence(models.Model):
             chatter_body={rid: Markup("<p>%s</p>") % detail for rid, detail in details.items()},
         )
 
+    def _end_if_finished(self):
+        """End the running recurrences whose next period is past their end."""
+        finished = self.filtered(
+            lambda recurrence: (
+                recurrence.state == "running"
+                and not recurrence._is_within_end(recurrence.date_next, recurrence.period_count)
+            )
+        )
+        if finished:
+            finished._end(self.env._("The recurrence reached its end."))
+
+    def _stop_cause(self, error, day):
+        if isinstance(error, pg_errors.UniqueViolation):
+            return self.env._(
+                "A document already exists for the period of %(date)s.", date=format_date(self.env, day)
+            )
+        return self._error_text(error)
+
+    @staticmethod
+    def _error_text(error):
+        if isinstance(error, UserError | ValidationError):
+            return error.args[0]
+        return str(error) or error.__class__.__name__
+
+    def _check_can_generate(self):
+        """Raise the cause, in words a user acts on, why no document can be
+        generated for one of these recurrences."""
+        for recurrence in self:
+            template = recurrence.template_move_id
+            if not template:
+                raise GenerationError(self.env._("The base document was deleted."))
+            # The scheduler runs as superuser: a base document its responsible
+            # may not read (a restricted status) is not copied into documents
+            # that the responsible, and others, would read.
+            responsible = recurrence.user_id
+            if responsible and not template.with_user(responsible).has_access("read"):
+                raise GenerationError(
+                    self.env._(
+                        "The responsible %(user)s may not see the base document %(document)s (status "
+                        "%(status)s, company %(company)s): choose a responsible who may, or move the "
+                        "document to a status they see.",
+                        user=responsible.name,
+                        document=template.name,
+                        status=template.workflow_status_id.name,
+                        company=template.company_id.name,
+                    )
+                )
+            if template.partner_id and not template.partner_id.active:
+                raise GenerationError(
+                    self.env._(
+                        "The partner %(partner)s is archived.", partner=template.partner_id.display_name
+                    )
+                )
+            archived = template.invoice_line_ids.product_id.filtered(lambda product: not product.active)
+            if archived:
+                raise GenerationError(
+                    self.env._(
+                        "The product %(product)s is archived.",
+                        product=", ".join(archived.mapped("display_name")),
+                    )
+                )
+            if recurrence.auto_send and not template.partner_id.email:
+                raise GenerationError(
+                    self.env._(
+                        "No e-mail address for partner %(partner)s.",
+                        partner=template.partner_id.display_name or "-",
+                    )
+                )
+
+    def _check_cause_fixed(self):
+        """Refuse to resume a recurrence whose cause is still there: it would
+        stop again at the next run, a day later, for the same cause."""
+        for recurrence in self:
+            try:
+                recurrence._check_can_generate()
+            except GenerationError as error:
+                raise UserError(
+                    self.env._(
+                        "%(recurrence)s would stop again: %(cause)s "
+                        "Fix the cause first, or end the recurrence.",
+                        recurrence=recurrence.name,
+                        cause=error.args[0],
+                    )
+                ) from error
+
     def _check_stopped(self):
         not_stopped = self.filtered(lambda recurrence: recurrence.state != "stopped")
         if not_stopped:
@@ -74,14 +165,15 @@ class InvoiceRecurrence(models.Model):
     def action_reactivate_skip(self):
         """Resume at the next future period; the missed periods get no document."""
         self._check_stopped()
+        self._check_cause_fixed()
         today = fields.Date.context_today(self)
         details, next_dates = {}, {}
         for recurrence in self:
-            skipped = recurrence._due_period_dates(today)
+            skipped = recurrence._missing_dates_text(today)
             next_dates[recurrence.id] = next_date = recurrence._next_period_date(today)
             details[recurrence.id] = self.env._(
                 "Reactivated; missing documents skipped: %(dates)s. Next document on %(next)s.",
-                dates=", ".join(format_date(self.env, day) for day in skipped) or "-",
+                dates=skipped or "-",
                 next=format_date(self.env, next_date),
             )
         for next_date, items in groupby(next_dates.items(), key=lambda item: item[1]):
@@ -105,43 +197,4 @@ class InvoiceRecurrence(models.Model):
                 feedback=self.env._("Recurrence ended."),
             )
         self._end(self.env._("Ended by %(user)s.", user=self.env.user.name))
-        return True
-
-    def action_reactivate_create_missing(self):
-        """Create the one missing document, then resume."""
-        self._check_stopped()
-        today = fields.Date.context_today(self)
-        for recurrence in self:
-            missing = recurrence._due_period_dates(today)
-            if len(missing) != 1:
-                raise UserError(
-                    self.env._(
-                        "%(recurrence)s misses %(count)s documents: the missing document can be created "
-                        "only when exactly one is missing. Reactivate it skipping the missing documents, "
-                        "or end it.",
-                        recurrence=recurrence.name,
-                        count=len(missing),
-                    )
-                )
-            try:
-                # The same path as the scheduler's, for a batch of one period.
-                with self.env.cr.savepoint():
-                    move = recurrence._generate_plan([(recurrence, missing[0])])
-            except CONCURRENCY_ERRORS:
-                raise
-            except Exception as error:
-                raise UserError(
-                    self.env._(
-                        "The missing document still cannot be created: %(cause)s",
-                        cause=self._error_text(error),
-                    )
-                ) from error
-            recurrence._reactivate(
-                {
-                    recurrence.id: self.env._(
-                        "Reactivated; missing document created: %(document)s.", document=move.display_name
-                    )
-                }
-            )
-            recurrence._end_if_finished()
         return True

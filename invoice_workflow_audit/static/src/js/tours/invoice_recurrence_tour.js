@@ -38,6 +38,22 @@ registry.category("web_tour.tours").add("invoice_recurrence_tour", {
                 ".o_statusbar_status .o_arrow_button_current:contains(Running)",
         },
         {
+            content: "Back to the invoice",
+            trigger: ".o_breadcrumb .breadcrumb-item:not(.active) a:contains(INV/)",
+            run: "click",
+        },
+        {
+            content: "The invoice is the base of the recurrence: open it from the banner",
+            trigger: ".o_form_view .alert-info .o_field_widget[name=base_recurrence_ids] button:contains(REC/)",
+            run: "click",
+        },
+        {
+            content: "The recurrence's form opens",
+            trigger:
+                ".o_form_view:has(.o_field_widget[name=interval_type]) " +
+                ".o_field_widget[name=name]:contains(REC/)",
+        },
+        {
             content: "Open the apps menu",
             trigger: ".o_navbar_apps_menu button",
             run: "click",

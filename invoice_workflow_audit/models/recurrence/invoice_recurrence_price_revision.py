@@ -1,0 +1,207 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import format_amount, format_date
+
+from .invoice_recurrence_resume import GenerationError
+
+# Line values computed from the unit price: left out when the price changes.
+PRICE_COMPUTED = ("amount_currency", "balance", "debit", "credit", "price_subtotal", "price_total")
+
+
+class InvoiceRecurrence(models.Model):
+    """Yearly price revision on an index (SYNTEC, INSEE...).
+
+    On the first period of the revision month (never the recurrence's first
+    period) the scheduler computes, for every line of the base document,
+    P1 = P0 x (a + (1 - a) x S / S0), S the index value ``revision_lag_months``
+    before, the ratio S / S0 held between the floor and the cap, rounded to
+    the currency; it records the revision (one per recurrence and month, even
+    if the scheduler runs twice) and the periods from then on take the new
+    prices. A draft base document gets them written; a posted one cannot be
+    changed, the revision holds them. A missing index value stops the
+    recurrence with that cause; resuming once it is entered creates the document.
+    """
+
+    _inherit = "invoice.recurrence"
+
+    revision_index_id = fields.Many2one("invoice.recurrence.index", string="Revision Index", tracking=True)
+    revision_month = fields.Integer(string="Revision Month", default=1, tracking=True, help="1 to 12.")
+    revision_lag_months = fields.Integer(
+        string="Index Lag (Months)", tracking=True, help="The index value of this many months before."
+    )
+    revision_base_value = fields.Float(string="Base Index Value (S0)", digits=(16, 4), tracking=True)
+    revision_fixed_part = fields.Float(
+        string="Fixed Part (a)", default=0.15, digits=(16, 4), tracking=True, help="Between 0 and 1."
+    )
+    revision_floor = fields.Float(string="Ratio Floor", digits=(16, 4), tracking=True, help="0: none.")
+    revision_cap = fields.Float(string="Ratio Cap", digits=(16, 4), tracking=True, help="0: none.")
+    revision_ids = fields.One2many("invoice.recurrence.revision", "recurrence_id", string="Price Revisions")
+
+    @api.constrains(
+        "revision_index_id",
+        "revision_month",
+        "revision_lag_months",
+        "revision_base_value",
+        "revision_fixed_part",
+        "revision_floor",
+        "revision_cap",
+    )
+    def _check_revision(self):
+        for recurrence in self.filtered("revision_index_id"):
+            if not 1 <= recurrence.revision_month <= 12:
+                raise ValidationError(self.env._("The revision month is a month number, 1 to 12."))
+            if recurrence.revision_lag_months < 0:
+                raise ValidationError(self.env._("The index lag cannot be negative."))
+            if recurrence.revision_base_value <= 0:
+                raise ValidationError(self.env._("Set the base index value (S0) of the price revision."))
+            if not 0 <= recurrence.revision_fixed_part <= 1:
+                raise ValidationError(self.env._("The fixed part of the price revision is between 0 and 1."))
+            floor, cap = recurrence.revision_floor, recurrence.revision_cap
+            if floor < 0 or cap < 0 or (floor and cap and floor > cap):
+                raise ValidationError(
+                    self.env._("The ratio floor and cap are positive, the floor below the cap.")
+                )
+
+    # ------------------------------------------------------------------
+    # Called by the generation, before the documents of a plan are made
+    # ------------------------------------------------------------------
+
+    def _revise_prices(self, plan):
+        """Make the revisions the periods of ``plan`` [(recurrence, date)] call
+        for, oldest first; raises GenerationError when an index value is missing."""
+        for recurrence, day in plan:
+            if recurrence._revision_due(day):
+                recurrence._make_revision(day)
+
+    def _revision_due(self, day):
+        self.ensure_one()
+        if not self.revision_index_id or day.month != self.revision_month or day <= self.date_start:
+            return False
+        month_start = day.replace(day=1)
+        return (
+            not self.env["invoice.recurrence.revision"]
+            .sudo()
+            .search_count(
+                [
+                    ("recurrence_id", "=", self.id),
+                    ("date", ">=", month_start),
+                    ("date", "<", month_start + relativedelta(months=1)),
+                ],
+                limit=1,
+            )
+        )
+
+    def _revised_prices(self, day):
+        """{base line id (str): unit price} in force on ``day``: the new prices
+        of the latest revision up to it, else the old prices of the first one
+        after it (a draft base document carries the latest prices already,
+        while the documents of the periods before are made in the same run)."""
+        self.ensure_one()
+        Revision = self.env["invoice.recurrence.revision"].sudo()
+        domain = [("recurrence_id", "=", self.id)]
+        before = Revision.search([*domain, ("date", "<=", day)], order="date desc", limit=1)
+        if before:
+            return {line_id: prices["new"] for line_id, prices in (before.line_prices or {}).items()}
+        after = Revision.search([*domain, ("date", ">", day)], order="date", limit=1)
+        return {line_id: prices["old"] for line_id, prices in (after.line_prices or {}).items()}
+
+    def _make_revision(self, day):
+        self.ensure_one()
+        index = self.revision_index_id
+        month = day.replace(day=1) - relativedelta(months=self.revision_lag_months)
+        value = index._value_for(month)
+        if value is None:
+            raise GenerationError(
+                self.env._(
+                    "%(index)s value for %(month)s is missing.",
+                    index=index.name,
+                    month=month.strftime("%Y-%m"),
+                )
+            )
+        base, a = self.revision_base_value, self.revision_fixed_part
+        ratio = value / base
+        if self.revision_floor:
+            ratio = max(ratio, self.revision_floor)
+        if self.revision_cap:
+            ratio = min(ratio, self.revision_cap)
+        factor = a + (1 - a) * ratio
+        template = self.template_move_id
+        currency = template.currency_id
+        current = self._revised_prices(day)
+        prices, lines_text, old_total, new_total = {}, [], 0.0, 0.0
+        for line in template.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
+            old = current.get(str(line.id), line.price_unit)
+            new = currency.round(old * factor)
+            prices[str(line.id)] = {"old": old, "new": new}
+            share = line.quantity * (1 - (line.discount or 0.0) / 100)
+            old_total += old * share
+            new_total += new * share
+            lines_text.append(
+                self.env._(
+                    "%(line)s: %(old)s → %(new)s",
+                    line=(line.name or line.product_id.display_name or "-").split("\n")[0],
+                    old=format_amount(self.env, old, currency),
+                    new=format_amount(self.env, new, currency),
+                )
+            )
+        description = self.env._(
+            "Price revised from %(date)s: P1 = P0 × (%(a)s + %(b)s × S / S0), "  # noqa: RUF001
+            "S = %(index)s %(month)s = %(value)s, S0 = %(base)s, ratio %(ratio)s, "
+            "coefficient %(factor)s. %(lines)s",
+            date=format_date(self.env, day),
+            a=round(a, 4),
+            b=round(1 - a, 4),
+            index=index.name,
+            month=month.strftime("%Y-%m"),
+            value=value,
+            base=base,
+            ratio=round(ratio, 6),
+            factor=round(factor, 6),
+            lines="; ".join(lines_text),
+        )
+        self.env["invoice.recurrence.revision"].sudo().create(
+            {
+                "recurrence_id": self.id,
+                "date": day,
+                "old_amount_untaxed": currency.round(old_total),
+                "new_amount_untaxed": currency.round(new_total),
+                "index_value": value,
+                "base_value": base,
+                "description": description,
+                "line_prices": prices,
+            }
+        )
+        if template.state == "draft":
+            for line in template.invoice_line_ids.filtered(lambda line: str(line.id) in prices):
+                line.sudo().price_unit = prices[str(line.id)]["new"]
+        self.env["invoice.activity.log"]._log_action(
+            self, "recurrence_price_revised", description, chatter_body=Markup("<p>%s</p>") % description
+        )
+
+    def _apply_revised_prices(self, vals, day):
+        """Give the copied lines of ``vals`` the prices of the latest revision."""
+        prices = self._revised_prices(day)
+        if not prices:
+            return vals
+        commands = vals.get("line_ids", [])
+        base_lines = self.template_move_id.line_ids
+        if len(base_lines) != len(commands):
+            raise GenerationError(
+                self.env._("The lines of the base document changed: revise its prices again.")
+            )
+        lines = []
+        for base_line, command in zip(base_lines, commands, strict=True):
+            line = command[2] if command[0] == Command.CREATE else {}
+            if line.get("display_type") == "tax":
+                continue  # computed again from the new prices
+            if str(base_line.id) in prices:
+                line = {key: value for key, value in line.items() if key not in PRICE_COMPUTED}
+                line["price_unit"] = prices[str(base_line.id)]
+                command = (command[0], command[1], line)
+            lines.append(command)
+        vals["line_ids"] = lines
+        return vals
