@@ -30,7 +30,6 @@ class InvoiceWorkflowStatusChange(models.TransientModel):
     require_reason = fields.Boolean(compute="_compute_require_reason")
     reason_id = fields.Many2one(
         "invoice.lifecycle.reason",
-        string="Reason",
         domain="[('lifecycle_code', '=', lifecycle_code)]",
         help="The reason code sent with the e-invoicing lifecycle status, from the list of that status.",
     )

@@ -310,11 +310,10 @@ class InvoiceActivityLog(models.Model):
         # call: its caller's address was kept (controllers/external_api.py).
         # No request (scheduler, shell): no address.
         try:
-            if request:
-                return request.httprequest.remote_addr
-        except RuntimeError:
-            pass
-        return getattr(_EXTERNAL_CALLER, "address", None) or False
+            address = request.httprequest.remote_addr if request else None
+        except RuntimeError:  # a request object outside its own context
+            address = None
+        return address or getattr(_EXTERNAL_CALLER, "address", None) or False
 
     @api.model
     def _log_export(self, company, records, fields_to_export):

@@ -42,7 +42,6 @@ class InvoiceActivityLogClosingDocument(models.Model):
     name = fields.Char(string="Number", readonly=True)
     date = fields.Date(string="Accounting Date", required=True, readonly=True)
     amount = fields.Float(
-        string="Amount",
         readonly=True,
         digits=(16, 6),
         help="Signed, in the company's currency, as it was when the closing counted it.",

@@ -142,8 +142,10 @@ class ResCompany(models.Model):
         self._check_may_switch_activity_log()
         if "activity_log_retention_years" in vals:
             self._log_retention_change(vals["activity_log_retention_years"])
+        # The owner needs no other right on companies to set the history's fields.
+        writer = super(ResCompany, self.sudo()) if vals.keys() <= self._ACTIVITY_LOG_OWNER_FIELDS else super()
         if "activity_log_enabled" not in vals:
-            return self._write_owner_fields(vals)
+            return writer.write(vals)
         changed = self.filtered(
             lambda company: company.activity_log_enabled != bool(vals["activity_log_enabled"])
         )
@@ -152,17 +154,10 @@ class ResCompany(models.Model):
         # once it is on: both ends of a gap are in the chain.
         if not vals["activity_log_enabled"]:
             Log._log_action(changed, "log_disabled", chatter_body=None)
-        # The owner needs no other right on companies to flip this switch.
-        result = self._write_owner_fields(vals)
+        result = writer.write(vals)
         if vals["activity_log_enabled"]:
             Log._log_action(changed, "log_enabled", chatter_body=None)
         return result
-
-    def _write_owner_fields(self, vals):
-        # The owner needs no other right on companies to set the history's fields.
-        if vals.keys() <= self._ACTIVITY_LOG_OWNER_FIELDS:
-            return super(ResCompany, self.sudo()).write(vals)
-        return super().write(vals)
 
     def _log_retention_change(self, years):
         if isinstance(years, bool) or not isinstance(years, int) or not 0 <= years <= 100:

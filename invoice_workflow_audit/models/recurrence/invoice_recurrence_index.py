@@ -31,9 +31,7 @@ class InvoiceRecurrenceIndexValue(models.Model):
     _description = "Price Revision Index Value"
     _order = "index_id, date desc"
 
-    index_id = fields.Many2one(
-        "invoice.recurrence.index", string="Index", required=True, ondelete="cascade", index=True
-    )
+    index_id = fields.Many2one("invoice.recurrence.index", required=True, ondelete="cascade", index=True)
     date = fields.Date(string="Month", required=True, help="The month the value is for (its first day).")
     value = fields.Float(required=True, digits=(16, 4))
 

@@ -28,8 +28,8 @@ class InvoiceRecurrence(models.Model):
 
     _inherit = "invoice.recurrence"
 
-    revision_index_id = fields.Many2one("invoice.recurrence.index", string="Revision Index", tracking=True)
-    revision_month = fields.Integer(string="Revision Month", default=1, tracking=True, help="1 to 12.")
+    revision_index_id = fields.Many2one("invoice.recurrence.index", tracking=True)
+    revision_month = fields.Integer(default=1, tracking=True, help="1 to 12.")
     revision_lag_months = fields.Integer(
         string="Index Lag (Months)", tracking=True, help="The index value of this many months before."
     )

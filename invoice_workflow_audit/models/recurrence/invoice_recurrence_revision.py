@@ -11,9 +11,7 @@ class InvoiceRecurrenceRevision(models.Model):
     _description = "Recurring Invoice Price Revision"
     _order = "recurrence_id, date desc"
 
-    recurrence_id = fields.Many2one(
-        "invoice.recurrence", string="Recurrence", required=True, ondelete="cascade", index=True
-    )
+    recurrence_id = fields.Many2one("invoice.recurrence", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="recurrence_id.company_id", store=True)
     currency_id = fields.Many2one(related="recurrence_id.currency_id")
     date = fields.Date(required=True, help="The first period at the new prices.")

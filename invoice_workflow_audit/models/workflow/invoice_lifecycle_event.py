@@ -51,10 +51,8 @@ class InvoiceLifecycleEvent(models.Model):
         readonly=True,
         default="outgoing",
     )
-    lifecycle_code = fields.Selection(LIFECYCLE_CODES, string="Lifecycle Code", required=True, readonly=True)
-    reason_id = fields.Many2one(
-        "invoice.lifecycle.reason", string="Reason", readonly=True, ondelete="restrict"
-    )
+    lifecycle_code = fields.Selection(LIFECYCLE_CODES, required=True, readonly=True)
+    reason_id = fields.Many2one("invoice.lifecycle.reason", readonly=True, ondelete="restrict")
     comment = fields.Text(readonly=True)
     currency_id = fields.Many2one(related="move_id.currency_id")
     amount = fields.Monetary(readonly=True, currency_field="currency_id")

@@ -15,7 +15,7 @@ class InvoiceLifecycleReason(models.Model):
     _order = "lifecycle_code, code"
     _rec_names_search = ["code", "name"]
 
-    lifecycle_code = fields.Selection(LIFECYCLE_CODES, string="Lifecycle Code", required=True, index=True)
+    lifecycle_code = fields.Selection(LIFECYCLE_CODES, required=True, index=True)
     code = fields.Char(
         required=True, help="The code sent to and received from the platforms, e.g. TX_TVA_ERR."
     )

@@ -112,14 +112,12 @@ class InvoiceWorkflowStatus(models.Model):
     # The French e-invoicing lifecycle (README, "E-invoicing lifecycle").
     lifecycle_code = fields.Selection(
         LIFECYCLE_CODES,
-        string="Lifecycle Code",
         index="btree_not_null",
         help="The e-invoicing lifecycle status (flux 6) this status stands for: what is sent to "
         "or received from the e-invoicing platform while a document is in it.",
     )
     lifecycle_side = fields.Selection(
         LIFECYCLE_SIDES,
-        string="Lifecycle Side",
         help="The documents this lifecycle status applies to: customer invoices and credit notes, "
         "or vendor bills and refunds. Other documents cannot be moved into it.",
     )
@@ -145,11 +143,9 @@ class InvoiceWorkflowStatus(models.Model):
         help="While a document is in this status, registering or reconciling a payment on it is refused.",
     )
     hold_posting = fields.Boolean(
-        string="Hold Posting",
         help="While a document is in this status, posting it is refused.",
     )
     hold_sending = fields.Boolean(
-        string="Hold Sending",
         help="While a document is in this status, sending it is refused.",
     )
 
