@@ -48,11 +48,7 @@ class InvoiceActivityLogMixin(models.AbstractModel):
 
     def write(self, vals):
         fnames = self._activity_log_fields() & vals.keys() if self else ()
-        records = self._activity_log_records() if fnames else self.browse()
-        # The history's rows, and the chatter of the records whose tracking
-        # Odoo left out (created in this transaction).
-        logged = records.filtered("company_id.activity_log_enabled")
-        logged |= records._activity_log_tracking_discarded()
+        logged = self._activity_log_records().filtered("company_id.activity_log_enabled") if fnames else ()
         if not logged:
             return super().write(vals)
         # Values as they are before the write, as the user read them.
@@ -73,12 +69,18 @@ class InvoiceActivityLogMixin(models.AbstractModel):
         return result
 
     def _activity_log_tracking_discarded(self):
-        """These records whose field tracking Odoo leaves out: mail discards
-        the tracking of a record created in the same transaction, so an
-        invoice created and posted at once (point of sale, sale
-        auto-invoicing, imports) would show no posting in its chatter."""
+        """These records whose field tracking Odoo leaves out, where the
+        history records the change: mail discards the tracking of a record
+        created in the same transaction, so an invoice created and posted at
+        once (point of sale, sale auto-invoicing, imports) would show its
+        posting in the history and not in its chatter. Where the history is
+        off, the chatter stays as Odoo writes it."""
         initial = self.env.cr.precommit.data.get(f"mail.tracking.{self._name}", {})
-        return self.filtered(lambda record: record.id in initial and initial[record.id] is None)
+        return self.filtered(
+            lambda record: (
+                record.id in initial and initial[record.id] is None and record.company_id.activity_log_enabled
+            )
+        )
 
     def _activity_log_untracked_bodies(self, descriptions):
         """Chatter notes {record id: body} telling what the history tells
