@@ -4,17 +4,15 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.tests import tagged
 
+from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+
 from .common import WorkflowStatusCommon
 
 REPORT = "invoice.workflow.status.time.report"
 MEASURES = ["hours:avg", "median_hours:avg", "p90_hours:avg", "overdue_count:sum"]
 
 
-@tagged("post_install", "-at_install")
-class TestWorkflowStatusTimeReport(WorkflowStatusCommon):
-    """The time-in-status report gives the durations a user computes by hand
-    from the dates the documents changed status."""
-
+class TimeReportCommon(WorkflowStatusCommon):
     def _at(self, moment, action):
         with freeze_time(moment):
             result = action()
@@ -39,6 +37,12 @@ class TestWorkflowStatusTimeReport(WorkflowStatusCommon):
         )
         self._at("2026-03-06 12:00:00", lambda: invoice_a.action_set_workflow_status(self.status_sent))
         return invoice_a | invoice_b
+
+
+@tagged("post_install", "-at_install")
+class TestWorkflowStatusTimeReport(TimeReportCommon):
+    """The time-in-status report gives the durations a user computes by hand
+    from the dates the documents changed status."""
 
     def _by_status(self, moves, env=None, domain=()):
         Report = (env or self.env)[REPORT]
@@ -113,3 +117,15 @@ class TestWorkflowStatusTimeReport(WorkflowStatusCommon):
         counts = [values[0] for values in self._by_status(moves, env=invoice_user_env).values()]
         self.assertEqual(sum(counts), 5, "the five stays of the visible document only")
         self.assertEqual(self.env[REPORT].search([("move_id", "in", moves.ids)]).move_id, moves)
+
+
+@tagged("post_install", "-at_install")
+class TestWorkflowStatusTimeReportTour(TimeReportCommon, AccountTestInvoicingHttpCommon):
+    def test_invoicing_user_opens_the_report(self):
+        self.status_disputed.name = "Tour Disputed"
+        self._walk_two_invoices()
+        self.start_tour(
+            "/odoo/action-invoice_workflow_audit.action_invoice_workflow_status_time_report",
+            "invoice_workflow_time_report_tour",
+            login=self.invoice_user.login,
+        )
