@@ -26,7 +26,7 @@ class InvoiceWorkflowStatusPeriod(models.Model):
     company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
     # Deleting a status its documents left long ago drops its periods: the
     # report speaks of the statuses that exist.
-    status_id = fields.Many2one("invoice.workflow.status", string="Status", required=True, ondelete="cascade")
+    status_id = fields.Many2one("invoice.workflow.status", required=True, ondelete="cascade")
     user_id = fields.Many2one(
         "res.users", string="Moved By", ondelete="set null", help="Who moved the document into the status."
     )

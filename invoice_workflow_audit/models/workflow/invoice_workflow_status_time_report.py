@@ -27,13 +27,13 @@ class InvoiceWorkflowStatusTimeReport(models.Model):
         readonly=True,
     )
     company_id = fields.Many2one("res.company", readonly=True)
-    status_id = fields.Many2one("invoice.workflow.status", string="Status", readonly=True)
+    status_id = fields.Many2one("invoice.workflow.status", readonly=True)
     # The document's status today: what the visibility rule of restricted
     # statuses hides, as it hides the document itself.
-    current_status_id = fields.Many2one("invoice.workflow.status", string="Current Status", readonly=True)
+    current_status_id = fields.Many2one("invoice.workflow.status", readonly=True)
     user_id = fields.Many2one("res.users", string="Moved By", readonly=True)
     invoice_user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    partner_id = fields.Many2one("res.partner", string="Partner", readonly=True)
+    partner_id = fields.Many2one("res.partner", readonly=True)
     date_start = fields.Datetime(string="Entered On", readonly=True)
     date_end = fields.Datetime(string="Left On", readonly=True)
     is_open = fields.Boolean(string="Still in Status", readonly=True)
