@@ -23,6 +23,7 @@
         "views/workflow/account_move_views.xml",
         "views/workflow/invoice_lifecycle_reason_views.xml",
         "views/workflow/invoice_lifecycle_event_views.xml",
+        "views/workflow/invoice_workflow_status_time_report_views.xml",
         "views/workflow/res_config_settings_views.xml",
         "wizards/invoice_workflow_status_change_views.xml",
         "wizards/invoice_activity_log_verify_views.xml",

@@ -30,6 +30,8 @@ EVENT = "invoice.lifecycle.event"
 INDEX = "invoice.recurrence.index"
 INDEX_VALUE = "invoice.recurrence.index.value"
 REVISION = "invoice.recurrence.revision"
+PERIOD = "invoice.workflow.status.period"
+TIME_REPORT = "invoice.workflow.status.time.report"
 
 # Every model the addon defines has its line in the matrix. Abstract models
 # have no table and no records: they are listed here instead.
@@ -55,6 +57,8 @@ MODELS = (
     INDEX,
     INDEX_VALUE,
     REVISION,
+    PERIOD,
+    TIME_REPORT,
 )
 ABSTRACT_MODELS = {
     "invoice.activity.log.mixin",
@@ -116,7 +120,33 @@ OPERATIONS = ("read", "create", "write", "unlink")
 # - E-invoicing lifecycle events: invoicing and read-only accounting users read
 #   them; nobody creates, changes or deletes them (the addon queues them, the
 #   connector marks them through its methods).
+# - Status periods: the workflow records them; nobody reads or writes them
+#   through the ORM. The time-in-status report built on them: invoicing and
+#   read-only accounting users read it (as the invoice analysis); nobody
+#   writes it (a SQL view).
 EXPECTED = {
+    (PERIOD, "invoice_user"): "----",
+    (PERIOD, "account_manager"): "----",
+    (PERIOD, "readonly"): "----",
+    (PERIOD, "status_manager"): "----",
+    (PERIOD, "account_owner"): "----",
+    (PERIOD, "portal_accountant"): "----",
+    (PERIOD, "portal_customer"): "----",
+    (PERIOD, "public"): "----",
+    (PERIOD, "sales_admin"): "----",
+    (PERIOD, "sales_rep"): "----",
+    (PERIOD, "purchasing"): "----",
+    (TIME_REPORT, "invoice_user"): "r---",
+    (TIME_REPORT, "account_manager"): "r---",
+    (TIME_REPORT, "readonly"): "r---",
+    (TIME_REPORT, "status_manager"): "r---",
+    (TIME_REPORT, "account_owner"): "r---",
+    (TIME_REPORT, "portal_accountant"): "----",
+    (TIME_REPORT, "portal_customer"): "----",
+    (TIME_REPORT, "public"): "----",
+    (TIME_REPORT, "sales_admin"): "r---",
+    (TIME_REPORT, "sales_rep"): "----",
+    (TIME_REPORT, "purchasing"): "----",
     (EVENT, "invoice_user"): "r---",
     (EVENT, "account_manager"): "r---",
     (EVENT, "readonly"): "r---",
@@ -392,6 +422,8 @@ READ_FIELDS = {
     INDEX: "name",
     INDEX_VALUE: "value",
     REVISION: "description",
+    PERIOD: "date_start",
+    TIME_REPORT: "hours",
 }
 
 
@@ -466,11 +498,12 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             [("id", "!=", sealed_row.id), ("company_id", "=", cls.company.id)], limit=1
         )
 
+        # _create_values reads them, for every model at once.
+        cls.index = cls.env[INDEX].create({"name": "Matrix SYNTEC"})
+        cls.revised = cls.env[RECURRENCE].create({"template_move_id": cls.invoice.id})
         closing = cls.env[CLOSING].sudo()._create_protected([cls._create_values(CLOSING)])
         closing._count_documents("account.move", [(cls.invoice.id, cls.invoice.name, cls.invoice.date, 1.0)])
         status = cls.env[STATUS].create({"name": "Matrix", "group": "in_progress", "sequence": 30})
-        cls.index = cls.env[INDEX].create({"name": "Matrix SYNTEC"})
-        cls.revised = cls.env[RECURRENCE].create({"template_move_id": cls.invoice.id})
         cls.records = {
             STATUS: status,
             STATUS_CHANGE: cls.env[STATUS_CHANGE].create(cls._create_values(STATUS_CHANGE)),
@@ -497,6 +530,10 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             REVISION: cls.env[REVISION].sudo().create(cls._create_values(REVISION)),
         }
         cls._commit_work()
+        # The invoice's stays in its statuses, once recorded.
+        period = cls.env[PERIOD].sudo().search([("move_id", "=", cls.invoice.id)], limit=1)
+        cls.records[PERIOD] = period
+        cls.records[TIME_REPORT] = cls.env[TIME_REPORT].browse(period.id)
 
     @classmethod
     def _commit_work(cls):
@@ -568,6 +605,13 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             INDEX: {"name": "Created by the matrix"},
             INDEX_VALUE: {"index_id": cls.index.id, "date": "2026-02-01", "value": 251},
             REVISION: {"recurrence_id": cls.revised.id, "date": "2027-01-01", "description": "Forged"},
+            PERIOD: {
+                "move_id": cls.invoice.id,
+                "company_id": cls.company.id,
+                "status_id": cls.status_sent.id,
+                "date_start": "2026-01-01 00:00:00",
+            },
+            TIME_REPORT: {"move_id": cls.invoice.id, "hours": 1.0},
         }[model]
 
     def _write_values(self, model):
@@ -593,6 +637,8 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             INDEX: {"name": "Renamed by the matrix"},
             INDEX_VALUE: {"value": 252},
             REVISION: {"description": "Rewritten"},
+            PERIOD: {"date_end": "2026-01-02 00:00:00"},
+            TIME_REPORT: {"hours": 2.0},
         }[model]
 
     # ------------------------------------------------------------------

@@ -3,6 +3,9 @@ from . import invoice_lifecycle_reason
 from . import invoice_lifecycle_event
 from . import account_move
 from . import account_move_time_limit
+from . import invoice_workflow_status_period
+from . import account_move_status_period
+from . import invoice_workflow_status_time_report
 from . import account_move_payments_widget
 from . import account_move_lifecycle
 from . import account_move_line

@@ -104,6 +104,7 @@ class AccountMove(models.Model):
         now = fields.Datetime.now()
         moved = {}  # move id: "Status: old → new", logged in one call below
         renotify = self.browse()  # a new status: its time limit is told anew
+        entered = self.browse()  # a new status: a new period for the report
         first_statuses = {}
         for move in self:
             status = move.workflow_status_id
@@ -127,12 +128,14 @@ class AccountMove(models.Model):
                 move.workflow_status_id = status
                 move.workflow_status_date = now
                 move.workflow_status_reason_id = False
+                entered |= move
                 if move.workflow_overdue_notified or move.workflow_escalation_notified:
                     renotify |= move
             else:
                 move.workflow_status_id = move.workflow_status_id
                 move.workflow_status_date = move.workflow_status_date
                 move.workflow_status_reason_id = move.workflow_status_reason_id
+        entered._workflow_record_status_periods(now)
         if moved:
             changed = self.browse(list(moved))
             bodies = changed._activity_log_untracked_bodies(moved) or None
@@ -248,15 +251,17 @@ class AccountMove(models.Model):
             for move in self:
                 move._apply_workflow_accounting_action(status)
             before = {move.id: (move.workflow_status_id, move.workflow_status_reason_id) for move in self}
+            now = fields.Datetime.now()
             self._write_protected(
                 {
                     "workflow_status_id": status.id,
-                    "workflow_status_date": fields.Datetime.now(),
+                    "workflow_status_date": now,
                     "workflow_overdue_notified": False,
                     "workflow_escalation_notified": False,
                     "workflow_status_reason_id": reason.id,
                 }
             )
+            self._workflow_record_status_periods(now)
             self._track_set_log_message(self._workflow_status_change_body(comment, reason, received_ref))
             descriptions = {}
             for move in self:
