@@ -243,8 +243,11 @@ class InvoiceActivityLog(models.Model):
         queues one central log row per record of a company that enabled the
         activity history. ``description`` and ``chatter_body`` are the same
         for every record, or dicts {record id: value} when each record has its
-        own. An empty recordset records nothing. ``names`` maps the ids of records
-        about to be deleted to their names. Rows are inserted at commit time.
+        own. ``description`` may also be a function of an environment that
+        returns either: it is then written in each company's language (see
+        _company_language_env). An empty recordset records nothing. ``names``
+        maps the ids of records about to be deleted to their names. Rows are
+        inserted at commit time.
         """
         if not records:
             return
@@ -256,11 +259,14 @@ class InvoiceActivityLog(models.Model):
                 bodies = dict.fromkeys(existing.ids, chatter_body)
             if bodies:
                 existing.browse(list(bodies))._message_log_batch(bodies=bodies)
-        descriptions = description if isinstance(description, dict) else None
         company_of = {record: self._log_company(record) for record in records}
         enabled = self.env["res.company"].union(*company_of.values()).filtered("activity_log_enabled")
         if not enabled:
             return
+        if callable(description):
+            described = {company: description(self._company_language_env(company)) for company in enabled}
+        else:
+            described = dict.fromkeys(enabled, description)
         queue = self.env.cr.precommit.data.setdefault(LOG_QUEUE_KEY, [])
         if not queue:
             self.env.cr.precommit.add(self._flush_queue)
@@ -270,6 +276,9 @@ class InvoiceActivityLog(models.Model):
         for record, company in company_of.items():
             if company not in enabled:
                 continue
+            detail = described[company]
+            if isinstance(detail, dict):
+                detail = detail.get(record.id)
             queue.append(
                 {
                     "date": now,
@@ -280,13 +289,23 @@ class InvoiceActivityLog(models.Model):
                     "res_model": record._name,
                     "res_id": record.id,
                     "document_name": (names or {}).get(record.id) or False,
-                    "description": (descriptions.get(record.id) if descriptions is not None else description)
-                    or False,
+                    "description": detail or False,
                     "send_state": send_state or False,
                     "mail_message_id": mail_message.id if mail_message else False,
                     "_record": record,
                 }
             )
+
+    @api.model
+    def _company_language_env(self, company):
+        """The environment a row's detail is written in for ``company``. The
+        detail is written once and hashed, and the company's owner reads it:
+        it is in the company's language (its partner's), not in the language
+        of whoever acted (an accountant's account in English, say)."""
+        lang = company.sudo().partner_id.lang
+        if not lang or not self.env["res.lang"]._get_data(code=lang):
+            return self.env
+        return self.with_context(lang=lang).env
 
     @api.model
     def _name_pending_rows(self, names):
