@@ -466,11 +466,11 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             [("id", "!=", sealed_row.id), ("company_id", "=", cls.company.id)], limit=1
         )
 
+        cls.index = cls.env[INDEX].create({"name": "Matrix SYNTEC"})
+        cls.revised = cls.env[RECURRENCE].create({"template_move_id": cls.invoice.id})
         closing = cls.env[CLOSING].sudo()._create_protected([cls._create_values(CLOSING)])
         closing._count_documents("account.move", [(cls.invoice.id, cls.invoice.name, cls.invoice.date, 1.0)])
         status = cls.env[STATUS].create({"name": "Matrix", "group": "in_progress", "sequence": 30})
-        cls.index = cls.env[INDEX].create({"name": "Matrix SYNTEC"})
-        cls.revised = cls.env[RECURRENCE].create({"template_move_id": cls.invoice.id})
         cls.records = {
             STATUS: status,
             STATUS_CHANGE: cls.env[STATUS_CHANGE].create(cls._create_values(STATUS_CHANGE)),
