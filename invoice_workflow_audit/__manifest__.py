@@ -40,7 +40,6 @@
         "views/accountant_portal/res_partner_views.xml",
         "views/accountant_portal/res_config_settings_views.xml",
         "views/accountant_portal/account_move_views.xml",
-        "views/accountant_portal/invoice_activity_log_views.xml",
         "views/accountant_portal/portal_templates.xml",
         "views/accountant_portal/accountant_batch_views.xml",
         "views/menus.xml",

@@ -35,3 +35,5 @@ from . import test_accountant_portal_send
 from . import test_user_profiles
 from . import test_activity_log_admin_changes
 from . import test_workflow_status_time_report
+from . import test_activity_log_family
+from . import test_activity_log_language

@@ -71,17 +71,20 @@ class AccountMove(models.Model):
             return changed
         changed._write_protected({"accountant_processed": processed})
         if processed:
-            action_type, text = (
-                "accountant_processed_set",
-                self.env._("Marked as processed by the accountant."),
-            )
+            action_type = "accountant_processed_set"
+
+            def describe(env):
+                return env._("Marked as processed by the accountant.")
         else:
-            action_type, text = (
-                "accountant_processed_cleared",
-                self.env._("Processed mark cleared by the accountant."),
-            )
+            action_type = "accountant_processed_cleared"
+
+            def describe(env):
+                return env._("Processed mark cleared by the accountant.")
+
+        # The chatter speaks the accountant's language, the history row the
+        # company's (_log_action writes it once per company language).
         self.env["invoice.activity.log"]._log_action(
-            changed, action_type, text, chatter_body=Markup("<p>%s</p>") % text
+            changed, action_type, describe, chatter_body=Markup("<p>%s</p>") % describe(self.env)
         )
         return changed
 

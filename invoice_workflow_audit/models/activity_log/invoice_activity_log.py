@@ -24,13 +24,53 @@ SEND_STATES = [
 # Columns a writer inserts. The chain (position and hash) is given to the
 # rows afterwards by the sealer (invoice.activity.log.link), so that writers
 # never wait for one another.
-INSERTED_COLUMNS = (*HASHED_FIELDS, "send_state", "mail_message_id", "mac", "mac_key_id")
+INSERTED_COLUMNS = (*HASHED_FIELDS, "family", "send_state", "mail_message_id", "mac", "mac_key_id")
 
 # Actions repeated by users on the same document within this many seconds are
 # recorded once (printing the same invoice ten times in a row, a download
 # button clicked twice): enough against floods, nothing lost of who did what.
 REPEAT_WINDOW_SECONDS = 60
 REPEATABLE_ACTIONS = ("document_printed",)
+
+# The families of action types: one filter of the history per family.
+FAMILIES = [
+    ("created", "Creations"),
+    ("modified", "Modifications"),
+    ("deleted", "Deletions"),
+    ("sent", "Sending"),
+    ("printed", "Printing"),
+    ("status", "Status Changes"),
+    ("access", "Access"),
+    ("export", "Exports"),
+    ("system", "System"),
+]
+
+# The families of the action types declared in this file (the history's own
+# and its administration); each capability declares those of its own types
+# beside them and adds them through _activity_log_families.
+ACTION_FAMILIES = {
+    "send_state_changed": "sent",
+    "records_exported": "export",
+    "log_enabled": "system",
+    "log_disabled": "system",
+    "signing_key_rotated": "system",
+    "period_closed": "system",
+    "period_archived": "system",
+    "history_purged": "system",
+    "retention_changed": "system",
+    "owner_granted": "access",
+    "owner_revoked": "access",
+    "access_right_created": "access",
+    "access_right_modified": "access",
+    "access_right_deleted": "access",
+    "record_rule_created": "access",
+    "record_rule_modified": "access",
+    "record_rule_deleted": "access",
+    "scheduled_action_activated": "system",
+    "scheduled_action_deactivated": "system",
+    "scheduled_action_modified": "system",
+    "scheduled_action_deleted": "system",
+}
 
 
 # The address of the external API's caller, for the call only (per thread:
@@ -68,41 +108,12 @@ class InvoiceActivityLog(models.Model):
     user_id = fields.Many2one("res.users", readonly=True, index=True, ondelete="restrict")
     ip_address = fields.Char(string="IP Address", readonly=True)
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="restrict")
-    # Other addons add their own action types with selection_add.
+    # The history's own action types and those of its administration. Each
+    # capability adds its own in its folder (selection_add in its
+    # invoice_activity_log.py), with their families (_activity_log_families).
     action_type = fields.Selection(
         [
-            ("document_created", "Document created"),
-            ("document_modified", "Document modified"),
-            ("document_deleted", "Document deleted"),
-            ("document_posted", "Document posted"),
-            ("document_reset", "Document reset to draft"),
-            ("document_cancelled", "Document cancelled"),
-            ("status_changed", "Status changed"),
-            ("status_escalated", "Status escalated"),
-            ("status_received", "Status received from the e-invoicing platform"),
-            ("lifecycle_event_queued", "E-invoicing lifecycle event queued"),
-            ("lifecycle_event_sent", "E-invoicing lifecycle event sent"),
-            ("lifecycle_event_error", "E-invoicing lifecycle event in error"),
-            ("document_printed", "Document printed"),
-            ("document_sent", "Document sent"),
-            ("reminder_sent", "Payment reminder sent"),
             ("send_state_changed", "E-mail send status changed"),
-            ("payment_created", "Payment created"),
-            ("payment_modified", "Payment modified"),
-            ("payment_deleted", "Payment deleted"),
-            ("payment_reconciled", "Payment reconciled"),
-            ("payment_unreconciled", "Payment unreconciled"),
-            ("recurrence_created", "Recurrence created"),
-            ("recurrence_modified", "Recurrence modified"),
-            ("recurrence_deleted", "Recurrence deleted"),
-            ("recurring_document_created", "Recurring document created"),
-            ("recurring_document_sent", "Recurring document sent"),
-            ("recurrence_stopped", "Recurrence stopped"),
-            ("recurrence_reactivated", "Recurrence reactivated"),
-            ("recurrence_ended", "Recurrence ended"),
-            ("status_config_created", "Status configuration created"),
-            ("status_config_modified", "Status configuration modified"),
-            ("status_config_deleted", "Status configuration deleted"),
             ("records_exported", "Records exported"),
             ("log_enabled", "Activity history switched on"),
             ("log_disabled", "Activity history switched off"),
@@ -113,13 +124,6 @@ class InvoiceActivityLog(models.Model):
             ("retention_changed", "History retention changed"),
             ("owner_granted", "Account owner granted"),
             ("owner_revoked", "Account owner revoked"),
-            ("accountant_access_granted", "Accountant access granted"),
-            ("accountant_access_revoked", "Accountant access revoked"),
-            ("accountant_processed_set", "Marked processed by the accountant"),
-            ("accountant_processed_cleared", "Processed mark cleared by the accountant"),
-            ("books_stamped", "Books stamped up to date"),
-            ("portal_document_sent", "Document e-mailed from the accountant portal"),
-            ("entries_exported", "Entries exported"),
             ("access_right_created", "Access right created"),
             ("access_right_modified", "Access right modified"),
             ("access_right_deleted", "Access right deleted"),
@@ -136,6 +140,12 @@ class InvoiceActivityLog(models.Model):
         readonly=True,
         index=True,
     )
+    # What kind of action a row records, for the filters and the grouping of
+    # the history. Set at insert from action_type by _activity_log_families.
+    # Not hashed nor MAC'ed (not in HASHED_FIELDS) on purpose: it is derived
+    # from action_type, which is, and hashing it would need a new hash version
+    # for no added proof.
+    family = fields.Selection(FAMILIES, readonly=True, index=True)
     res_model = fields.Char(string="Document Model", readonly=True, index=True)
     res_id = fields.Many2oneReference(
         string="Document ID", model_field="res_model", readonly=True, index=True
@@ -233,8 +243,11 @@ class InvoiceActivityLog(models.Model):
         queues one central log row per record of a company that enabled the
         activity history. ``description`` and ``chatter_body`` are the same
         for every record, or dicts {record id: value} when each record has its
-        own. An empty recordset records nothing. ``names`` maps the ids of records
-        about to be deleted to their names. Rows are inserted at commit time.
+        own. ``description`` may also be a function of an environment that
+        returns either: it is then written in each company's language (see
+        _company_language_env). An empty recordset records nothing. ``names``
+        maps the ids of records about to be deleted to their names. Rows are
+        inserted at commit time.
         """
         if not records:
             return
@@ -246,11 +259,14 @@ class InvoiceActivityLog(models.Model):
                 bodies = dict.fromkeys(existing.ids, chatter_body)
             if bodies:
                 existing.browse(list(bodies))._message_log_batch(bodies=bodies)
-        descriptions = description if isinstance(description, dict) else None
         company_of = {record: self._log_company(record) for record in records}
         enabled = self.env["res.company"].union(*company_of.values()).filtered("activity_log_enabled")
         if not enabled:
             return
+        if callable(description):
+            described = {company: description(self._company_language_env(company)) for company in enabled}
+        else:
+            described = dict.fromkeys(enabled, description)
         queue = self.env.cr.precommit.data.setdefault(LOG_QUEUE_KEY, [])
         if not queue:
             self.env.cr.precommit.add(self._flush_queue)
@@ -260,6 +276,9 @@ class InvoiceActivityLog(models.Model):
         for record, company in company_of.items():
             if company not in enabled:
                 continue
+            detail = described[company]
+            if isinstance(detail, dict):
+                detail = detail.get(record.id)
             queue.append(
                 {
                     "date": now,
@@ -270,13 +289,23 @@ class InvoiceActivityLog(models.Model):
                     "res_model": record._name,
                     "res_id": record.id,
                     "document_name": (names or {}).get(record.id) or False,
-                    "description": (descriptions.get(record.id) if descriptions is not None else description)
-                    or False,
+                    "description": detail or False,
                     "send_state": send_state or False,
                     "mail_message_id": mail_message.id if mail_message else False,
                     "_record": record,
                 }
             )
+
+    @api.model
+    def _company_language_env(self, company):
+        """The environment a row's detail is written in for ``company``. The
+        detail is written once and hashed, and the company's owner reads it:
+        it is in the company's language (its partner's), not in the language
+        of whoever acted (an accountant's account in English, say)."""
+        lang = company.sudo().partner_id.lang
+        if not lang or not self.env["res.lang"]._get_data(code=lang):
+            return self.env
+        return self.with_context(lang=lang).env
 
     @api.model
     def _name_pending_rows(self, names):
@@ -328,6 +357,12 @@ class InvoiceActivityLog(models.Model):
         )
         self._log_action(company, "records_exported", description)
 
+    @api.model
+    def _activity_log_families(self):
+        """The family of each action type, {action_type: family}. Each
+        capability that adds action types extends it with theirs."""
+        return dict(ACTION_FAMILIES)
+
     # ------------------------------------------------------------------
     # Writing the queue: one INSERT per transaction, nothing else
     # ------------------------------------------------------------------
@@ -336,7 +371,9 @@ class InvoiceActivityLog(models.Model):
         queue = self.env.cr.precommit.data.pop(LOG_QUEUE_KEY, [])
         if not queue:
             return
+        families = self._activity_log_families()
         for row in queue:
+            row["family"] = families.get(row["action_type"])
             record = row.pop("_record")
             if not row["document_name"]:
                 row["document_name"] = self._document_name(record.sudo()) if record.exists() else False

@@ -8,3 +8,4 @@ from . import ir_binary
 from . import mail_mail
 from . import mail_message
 from . import mail_thread
+from . import invoice_activity_log

@@ -113,12 +113,16 @@ class AccountMove(models.Model):
         moves = self.browse(list(queue)).exists()
         Log = self.env["invoice.activity.log"]
         for label, printed in groupby(moves, key=lambda move: queue[move.id]):
-            detail = self.env._("Printed: %(report)s", report=label)
+
+            def describe(env, label=label):
+                return env._("Printed: %(report)s", report=label)
+
+            # The row in the company's language, the chatter in the user's.
             Log._log_action(
                 self.browse(move.id for move in printed),
                 "document_printed",
-                detail,
-                chatter_body=Markup("<p>%s</p>") % detail,
+                describe,
+                chatter_body=Markup("<p>%s</p>") % describe(self.env),
             )
 
     def message_post(self, **kwargs):

@@ -15,3 +15,4 @@ from . import ir_rule
 from . import account_move_demo
 from . import res_company
 from . import res_config_settings
+from . import invoice_activity_log

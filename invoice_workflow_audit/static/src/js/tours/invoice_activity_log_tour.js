@@ -2,7 +2,7 @@
 // License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import { registry } from "@web/core/registry";
 
-// The account owner filters the activity history by action type and period,
+// The account owner filters the activity history by action family and period,
 // then opens the document of a row.
 registry.category("web_tour.tours").add("invoice_activity_log_tour", {
     url: "/odoo/action-invoice_workflow_audit.action_invoice_activity_log",
@@ -17,12 +17,12 @@ registry.category("web_tour.tours").add("invoice_activity_log_tour", {
             run: "click",
         },
         {
-            content: "Keep only postings",
-            trigger: ".o_filter_menu .o_menu_item:contains(Postings)",
+            content: "Keep only status changes (a posting is one)",
+            trigger: ".o_filter_menu .o_menu_item:contains(Status Changes)",
             run: "click",
         },
         {
-            content: "Only postings are listed",
+            content: "Creations are not listed, the posting is",
             trigger: ".o_list_view:not(:has(.o_data_cell:contains(Document created))) .o_data_row .o_data_cell:contains(Document posted)",
         },
         {
