@@ -127,12 +127,16 @@ class InvoiceRecurrence(models.Model):
         after it (a draft base document carries the latest prices already,
         while the documents of the periods before are made in the same run)."""
         self.ensure_one()
-        Revision = self.env["invoice.recurrence.revision"].sudo()
-        domain = [("recurrence_id", "=", self.id)]
-        before = Revision.search([*domain, ("date", "<=", day)], order="date desc", limit=1)
+        # Read through the one2many: the revisions of every recurrence of the
+        # batch come in one query (prefetch), not two searches per document;
+        # most recurrences have none.
+        revisions = self.sudo().revision_ids
+        if not revisions:
+            return {}
+        before = revisions.filtered(lambda revision: revision.date <= day).sorted("date")[-1:]
         if before:
             return {line_id: prices["new"] for line_id, prices in (before.line_prices or {}).items()}
-        after = Revision.search([*domain, ("date", ">", day)], order="date", limit=1)
+        after = revisions.filtered(lambda revision: revision.date > day).sorted("date")[:1]
         return {line_id: prices["old"] for line_id, prices in (after.line_prices or {}).items()}
 
     def _make_revision(self, day):
