@@ -770,7 +770,7 @@ class TestRecurrencePriceRevision(RecurrenceCommon):
         super().setUpClass()
         cls.syntec = cls.env["invoice.recurrence.index"].create({"name": "SYNTEC"})
 
-    def _revised_recurrence(self, post=True):
+    def _revised_recurrence(self, post=True, **revision):
         base = self.env["account.move"].create(
             {
                 "move_type": "out_invoice",
@@ -790,8 +790,12 @@ class TestRecurrencePriceRevision(RecurrenceCommon):
             revision_index_id=self.syntec.id,
             revision_month=1,
             revision_lag_months=4,
-            revision_base_value=250.0,
-            revision_fixed_part=0.15,
+            **({"revision_base_value": 250.0, "revision_fixed_part": 0.15} | revision),
+        )
+
+    def _index_values(self, values):
+        self.env["invoice.recurrence.index.value"].create(
+            [{"index_id": self.syntec.id, "date": month, "value": value} for month, value in values.items()]
         )
 
     def test_worked_example_to_the_cent(self):
@@ -819,6 +823,48 @@ class TestRecurrencePriceRevision(RecurrenceCommon):
         self.assertEqual(
             recurrence.template_move_id.amount_untaxed, 1000.00, "a posted base keeps its prices"
         )
+
+    def test_rounding_to_whole_units(self):
+        """S / S0 = 261.3 / 250 gives 1,038.42 to the cent; a contract that
+        rounds revised prices to whole units invoices 1,038.00."""
+        self._index_values({"2026-09-01": 261.3})
+        to_the_cent = self._revised_recurrence()
+        whole_units = self._revised_recurrence(revision_rounding=1.0)
+        self._run_cron("2027-01-01")
+        january = date(2027, 1, 1)
+        for recurrence, expected in ((to_the_cent, 1038.42), (whole_units, 1038.00)):
+            move = recurrence.move_ids.filtered(lambda move, day=january: move.invoice_date == day)
+            self.assertEqual(move.amount_untaxed, expected)
+            self.assertEqual(recurrence.revision_ids.new_amount_untaxed, expected)
+        self.assertIn("rounded to a multiple of 1.0", whole_units.revision_ids.description)
+
+    def test_base_month_instead_of_base_value(self):
+        """S0 read from the index at the base month: the worked example again,
+        and a missing base value stops the recurrence with that cause."""
+        recurrence = self._revised_recurrence(revision_base_value=0.0, revision_base_date="2026-01-01")
+        self._index_values({"2026-09-01": 260.0})
+        self._run_cron("2027-01-10")
+        self.assertEqual(recurrence.state, "stopped")
+        self.assertEqual(recurrence.error_message, "SYNTEC value for 2026-01 is missing.")
+        self._index_values({"2026-01-01": 250.0})
+        with freeze_time("2027-01-10"):
+            recurrence.action_reactivate_create_missing()
+        self.assertEqual(recurrence.state, "running")
+        moves = recurrence.move_ids.sorted("invoice_date")
+        self.assertEqual(moves.mapped("amount_untaxed"), [1000.00, 1000.00, 1000.00, 1034.00])
+        revision = recurrence.revision_ids
+        self.assertEqual((revision.index_value, revision.base_value), (260.0, 250.0))
+        self.assertIn("S0 = SYNTEC 2026-01 = 250.0", revision.description)
+
+    def test_one_base_for_s0_and_a_positive_rounding(self):
+        recurrence = self._revised_recurrence()
+        with self.assertRaises(ValidationError):
+            recurrence.revision_base_date = "2026-01-01"  # both a value and a month
+        with self.assertRaises(ValidationError):
+            recurrence.revision_base_value = 0.0  # neither
+        with self.assertRaises(ValidationError):
+            recurrence.revision_rounding = -1.0
+        self.assertEqual(recurrence.revision_base_value, 250.0)
 
     def test_revised_once_when_the_scheduler_runs_twice(self):
         self.env["invoice.recurrence.index.value"].create(

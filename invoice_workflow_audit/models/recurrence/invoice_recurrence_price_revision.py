@@ -4,7 +4,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import format_amount, format_date
+from odoo.tools import float_round, format_amount, format_date
 
 from .invoice_recurrence_resume import GenerationError
 
@@ -18,8 +18,9 @@ class InvoiceRecurrence(models.Model):
     On the first period of the revision month (never the recurrence's first
     period) the scheduler computes, for every line of the base document,
     P1 = P0 x (a + (1 - a) x S / S0), S the index value ``revision_lag_months``
-    before, the ratio S / S0 held between the floor and the cap, rounded to
-    the currency; it records the revision (one per recurrence and month, even
+    before, S0 the base value or the index value of the base month, the ratio
+    S / S0 held between the floor and the cap, rounded to the revision's
+    rounding (the currency's by default); it records the revision (one per recurrence and month, even
     if the scheduler runs twice) and the periods from then on take the new
     prices. A draft base document gets them written; a posted one cannot be
     changed, the revision holds them. A missing index value stops the
@@ -34,11 +35,23 @@ class InvoiceRecurrence(models.Model):
         string="Index Lag (Months)", tracking=True, help="The index value of this many months before."
     )
     revision_base_value = fields.Float(string="Base Index Value (S0)", digits=(16, 4), tracking=True)
+    revision_base_date = fields.Date(
+        string="Base Month (S0)",
+        tracking=True,
+        help="Instead of a base value: S0 is the index value of this month (the contract's month, say).",
+    )
     revision_fixed_part = fields.Float(
         string="Fixed Part (a)", default=0.15, digits=(16, 4), tracking=True, help="Between 0 and 1."
     )
     revision_floor = fields.Float(string="Ratio Floor", digits=(16, 4), tracking=True, help="0: none.")
     revision_cap = fields.Float(string="Ratio Cap", digits=(16, 4), tracking=True, help="0: none.")
+    revision_rounding = fields.Float(
+        string="Revised Price Rounding",
+        digits=(16, 4),
+        tracking=True,
+        help="Each new unit price is rounded to a multiple of this: 1.0 for whole units. "
+        "0: the currency's rounding (0.01 for euros).",
+    )
     revision_ids = fields.One2many("invoice.recurrence.revision", "recurrence_id", string="Price Revisions")
 
     @api.constrains(
@@ -46,9 +59,11 @@ class InvoiceRecurrence(models.Model):
         "revision_month",
         "revision_lag_months",
         "revision_base_value",
+        "revision_base_date",
         "revision_fixed_part",
         "revision_floor",
         "revision_cap",
+        "revision_rounding",
     )
     def _check_revision(self):
         for recurrence in self.filtered("revision_index_id"):
@@ -56,8 +71,19 @@ class InvoiceRecurrence(models.Model):
                 raise ValidationError(self.env._("The revision month is a month number, 1 to 12."))
             if recurrence.revision_lag_months < 0:
                 raise ValidationError(self.env._("The index lag cannot be negative."))
-            if recurrence.revision_base_value <= 0:
-                raise ValidationError(self.env._("Set the base index value (S0) of the price revision."))
+            # S0 is given, or read from the index at a month: one source, so
+            # that nobody wonders which of the two the revision used.
+            if recurrence.revision_base_value < 0 or (
+                bool(recurrence.revision_base_value) == bool(recurrence.revision_base_date)
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Set either the base index value (S0) or the base month of the price revision, "
+                        "not both."
+                    )
+                )
+            if recurrence.revision_rounding < 0:
+                raise ValidationError(self.env._("The rounding of revised prices cannot be negative."))
             if not 0 <= recurrence.revision_fixed_part <= 1:
                 raise ValidationError(self.env._("The fixed part of the price revision is between 0 and 1."))
             floor, cap = recurrence.revision_floor, recurrence.revision_cap
@@ -101,28 +127,29 @@ class InvoiceRecurrence(models.Model):
         after it (a draft base document carries the latest prices already,
         while the documents of the periods before are made in the same run)."""
         self.ensure_one()
-        Revision = self.env["invoice.recurrence.revision"].sudo()
-        domain = [("recurrence_id", "=", self.id)]
-        before = Revision.search([*domain, ("date", "<=", day)], order="date desc", limit=1)
+        # Read through the one2many: the revisions of every recurrence of the
+        # batch come in one query (prefetch), not two searches per document;
+        # most recurrences have none.
+        revisions = self.sudo().revision_ids
+        if not revisions:
+            return {}
+        before = revisions.filtered(lambda revision: revision.date <= day).sorted("date")[-1:]
         if before:
             return {line_id: prices["new"] for line_id, prices in (before.line_prices or {}).items()}
-        after = Revision.search([*domain, ("date", ">", day)], order="date", limit=1)
+        after = revisions.filtered(lambda revision: revision.date > day).sorted("date")[:1]
         return {line_id: prices["old"] for line_id, prices in (after.line_prices or {}).items()}
 
     def _make_revision(self, day):
         self.ensure_one()
         index = self.revision_index_id
         month = day.replace(day=1) - relativedelta(months=self.revision_lag_months)
-        value = index._value_for(month)
-        if value is None:
-            raise GenerationError(
-                self.env._(
-                    "%(index)s value for %(month)s is missing.",
-                    index=index.name,
-                    month=month.strftime("%Y-%m"),
-                )
-            )
-        base, a = self.revision_base_value, self.revision_fixed_part
+        value = self._index_value(month)
+        if self.revision_base_date:
+            base = self._index_value(self.revision_base_date)
+            base_text = f"{index.name} {self.revision_base_date.strftime('%Y-%m')} = {base}"
+        else:
+            base = base_text = self.revision_base_value
+        a = self.revision_fixed_part
         ratio = value / base
         if self.revision_floor:
             ratio = max(ratio, self.revision_floor)
@@ -135,7 +162,7 @@ class InvoiceRecurrence(models.Model):
         prices, lines_text, old_total, new_total = {}, [], 0.0, 0.0
         for line in template.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
             old = current.get(str(line.id), line.price_unit)
-            new = currency.round(old * factor)
+            new = self._round_revised(old * factor, currency)
             prices[str(line.id)] = {"old": old, "new": new}
             share = line.quantity * (1 - (line.discount or 0.0) / 100)
             old_total += old * share
@@ -158,11 +185,15 @@ class InvoiceRecurrence(models.Model):
             index=index.name,
             month=month.strftime("%Y-%m"),
             value=value,
-            base=base,
+            base=base_text,
             ratio=round(ratio, 6),
             factor=round(factor, 6),
             lines="; ".join(lines_text),
         )
+        if self.revision_rounding:
+            description += " " + self.env._(
+                "New prices rounded to a multiple of %(rounding)s.", rounding=self.revision_rounding
+            )
         self.env["invoice.recurrence.revision"].sudo().create(
             {
                 "recurrence_id": self.id,
@@ -181,6 +212,28 @@ class InvoiceRecurrence(models.Model):
         self.env["invoice.activity.log"]._log_action(
             self, "recurrence_price_revised", description, chatter_body=Markup("<p>%s</p>") % description
         )
+
+    def _index_value(self, month):
+        """The index value for ``month``; a missing one is a generation
+        failure that names it (resuming once it is entered goes on)."""
+        index = self.revision_index_id
+        value = index._value_for(month)
+        if value is None:
+            raise GenerationError(
+                self.env._(
+                    "%(index)s value for %(month)s is missing.",
+                    index=index.name,
+                    month=month.strftime("%Y-%m"),
+                )
+            )
+        return value
+
+    def _round_revised(self, price, currency):
+        # The revision's rounding (whole units, say) first, then the
+        # currency's, so that a price is always one the currency can hold.
+        if self.revision_rounding:
+            price = float_round(price, precision_rounding=self.revision_rounding)
+        return currency.round(price)
 
     def _apply_revised_prices(self, vals, day):
         """Give the copied lines of ``vals`` the prices of the latest revision."""
