@@ -58,8 +58,14 @@ class InvoiceRecurrence(models.Model):
         tz = company.partner_id.tz or self.env.user.tz or "UTC"
         return fields.Date.context_today(self.with_context(tz=tz))
 
+    # A batch holds as many recurrences as a call may make documents: a
+    # backlog of single periods goes through in calls of one create and one
+    # posting of 200 documents each (bench_invoice_recurrence: batches of 50
+    # made four times the calls and cost 1.45 times plain Odoo's creation).
     @api.model
-    def _cron_generate_recurring_documents(self, batch_size=50, max_periods=MAX_PERIODS_PER_CALL):
+    def _cron_generate_recurring_documents(
+        self, batch_size=MAX_PERIODS_PER_CALL, max_periods=MAX_PERIODS_PER_CALL
+    ):
         """Generate the due documents of a batch of recurrences and report
         progress to the cron.
 
