@@ -378,26 +378,8 @@ class InvoiceActivityLogClosing(models.Model):
 
     def action_download(self):
         self.ensure_one()
-        attachment = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": f"activity-history-closing-{self.company_id.id}-{self.period}"
-                    f"-{self.date_from}.json",
-                    "raw": self.closing_text.encode(),
-                    "mimetype": "application/json",
-                    "res_model": self._name,
-                    "res_id": self.id,
-                }
-            )
-        )
-        token = attachment.generate_access_token()[0]
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/web/content/{attachment.id}?download=true&access_token={token}",
-            "target": "download",
-        }
+        name = f"activity-history-closing-{self.company_id.id}-{self.period}-{self.date_from}.json"
+        return self.env["invoice.activity.log.seal"]._download_json(self, name, self.closing_text)
 
     # ------------------------------------------------------------------
     # Verification: every closing recomputed from the accounting

@@ -160,16 +160,22 @@ class InvoiceActivityLogSeal(models.Model):
 
     def action_download(self):
         self.ensure_one()
+        return self._download_json(self, self._filename(), self.seal_text)
+
+    @api.model
+    def _download_json(self, record, name, text):
+        """The download of a signed JSON document of ``record`` (a seal, a
+        closing): an attachment of the record, opened by a one-time URL."""
         attachment = (
             self.env["ir.attachment"]
             .sudo()
             .create(
                 {
-                    "name": self._filename(),
-                    "raw": self.seal_text.encode(),
+                    "name": name,
+                    "raw": text.encode(),
                     "mimetype": "application/json",
-                    "res_model": self._name,
-                    "res_id": self.id,
+                    "res_model": record._name,
+                    "res_id": record.id,
                 }
             )
         )
