@@ -1,4 +1,5 @@
 from . import controllers
 from . import models
 from . import wizards
+from . import demo
 from .hooks import post_init_hook, pre_init_hook

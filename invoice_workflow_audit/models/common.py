@@ -231,27 +231,3 @@ def describe_change(record, fname, old, new):
         f"{field._description_string(record.env)}: "
         f"{format_field_value(record, field, old)} → {format_field_value(record, field, new)}"
     )
-
-
-# ----------------------------------------------------------------------
-# Demo data (demo/invoice_workflow_audit_demo.xml): each capability fills its
-# part through its own business methods, acting as the demo administrator in
-# the main company, on account's demo documents of that company.
-# ----------------------------------------------------------------------
-
-
-def demo_env(env, user_xmlid="base.user_admin"):
-    """``env`` as the demo user ``user_xmlid`` (no superuser mode), in the main company."""
-    company = env.ref("base.main_company")
-    user = env.ref(user_xmlid)
-    return env(user=user.id, su=False, context=dict(env.context, allowed_company_ids=[company.id]))
-
-
-def demo_documents(env, *names):
-    """Account's demo documents ``names`` of the main company that exist
-    (their xml ids are per company: account.<company id>_<name>)."""
-    company = env.ref("base.main_company")
-    Move = env["account.move"]
-    return Move.union(
-        *(env.ref(f"account.{company.id}_{name}", raise_if_not_found=False) or Move for name in names)
-    )

@@ -1,9 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.osv import expression
-
-from ..common import demo_env
 
 # The relation behind res.company.accountant_user_ids and its inverse
 # res.users.accountant_company_ids.
@@ -196,30 +194,3 @@ class ResCompany(models.Model):
             balance = currency.round(balance + line.balance) or 0.0
             rows.append({"line": line, "kind": line._accountant_line_kind(), "balance": balance})
         return rows, opening
-
-    # ------------------------------------------------------------------
-    # Demo data
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _iwa_demo_accountant_portal(self):
-        """Demo data: the demo accountant is granted the main company, the
-        accounting manager stamps its books, and the accountant has marked the
-        oldest posted invoices and bills as processed."""
-        env = demo_env(self.env)
-        company = env.company
-        accountant = env.ref("invoice_workflow_audit.user_demo_accountant")
-        if company.books_up_to_date:
-            return  # loaded already (demo data is loaded again on -i)
-        company.accountant_user_ids = [Command.link(accountant.id)]
-        company.action_stamp_books_up_to_date()
-        processed = env["account.move"].search(
-            [
-                ("company_id", "=", company.id),
-                ("state", "=", "posted"),
-                ("move_type", "in", ("out_invoice", "in_invoice")),
-            ],
-            order="invoice_date, id",
-            limit=3,
-        )
-        processed.with_user(accountant)._set_accountant_processed(True)

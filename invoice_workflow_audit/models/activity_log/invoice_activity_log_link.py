@@ -576,11 +576,3 @@ class InvoiceActivityLogLink(models.Model):
         )
         row = self.env.cr.fetchone()
         return row[0] if row else None
-
-    @api.model
-    def _iwa_demo_seal(self):
-        """Demo data, last step: write the rows queued by the demo (as a
-        commit would) and chain them, so the history opens sealed."""
-        self.env.flush_all()
-        self.env.cr.precommit.run()
-        return self._seal()

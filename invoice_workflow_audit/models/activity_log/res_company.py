@@ -2,7 +2,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
-from ..common import OWNER_GROUP, demo_env
+from ..common import OWNER_GROUP
 
 
 class ResCompany(models.Model):
@@ -177,10 +177,3 @@ class ResCompany(models.Model):
                     ),
                     chatter_body=None,
                 )
-
-    @api.model
-    def _iwa_demo_activity_history(self):
-        """Demo data: the account owner switches the history on for the main
-        company; what the demo does next is recorded in it."""
-        env = demo_env(self.env)
-        env.company.activity_log_enabled = True

@@ -3,11 +3,11 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date, groupby
 
-from ..common import check_integer_values, demo_env
+from ..common import check_integer_values
 from .account_move import ODOO_RECURRING_AUTO_POST
 
 # Before it, a start date is a typing error (0001-01-01 for 2001-01-01).
@@ -483,48 +483,3 @@ class InvoiceRecurrence(models.Model):
     def action_open_template_move(self):
         self.ensure_one()
         return self.template_move_id._get_records_action()
-
-    # ------------------------------------------------------------------
-    # Demo data
-    # ------------------------------------------------------------------
-
-    @api.model
-    def _iwa_demo_recurrences(self):
-        """Demo data: monthly recurrences of the main company generated for the
-        past months (web hosting invoiced, office rent billed), and a third one
-        stopped because its product was archived since its last document:
-        highlighted, its cause shown, an alert on the Invoicing dashboard."""
-        env = demo_env(self.env)
-        if self.with_env(env).search_count([], limit=1):
-            return self  # loaded already (demo data is loaded again on -i)
-        today = fields.Date.context_today(self)
-        start = today.replace(day=1) - relativedelta(months=3)
-        lines = {
-            "hosting": {"product_id": env.ref("invoice_workflow_audit.product_demo_hosting").id},
-            "rent": {"name": env._("Office rent"), "quantity": 1, "price_unit": 1200.0},
-            "legacy": {"product_id": env.ref("invoice_workflow_audit.product_demo_legacy_support").id},
-        }
-        bases = env["account.move"].create(
-            [
-                {
-                    "move_type": move_type,
-                    "partner_id": env.ref(partner).id,
-                    "invoice_date": start,
-                    "invoice_line_ids": [Command.create(lines[line])],
-                }
-                for move_type, partner, line in (
-                    ("out_invoice", "base.res_partner_2", "hosting"),
-                    ("in_invoice", "base.res_partner_12", "rent"),
-                    ("out_invoice", "base.res_partner_4", "legacy"),
-                )
-            ]
-        )
-        bases.action_post()
-        recurrences = self.with_env(env).create(
-            [{"template_move_id": base.id, "date_start": start + relativedelta(months=1)} for base in bases]
-        )
-        recurrences._generate_batch(today - relativedelta(months=1))
-        # The legacy support plan is discontinued: the next period cannot be generated.
-        bases[2].invoice_line_ids.product_id.action_archive()
-        recurrences._generate_batch(today)
-        return recurrences

@@ -12,7 +12,6 @@ from . import account_move_line
 from . import account_move_send
 from . import mail_followers
 from . import ir_rule
-from . import account_move_demo
 from . import res_company
 from . import res_config_settings
 from . import invoice_activity_log

@@ -1,0 +1,1 @@
+from . import invoice_workflow_audit_demo
