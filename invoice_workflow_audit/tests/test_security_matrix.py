@@ -86,8 +86,8 @@ GROUPS = (
 
 OPERATIONS = ("read", "create", "write", "unlink")
 
-# What the product promises (DESIGN.md; README.rst, "Configuration" and
-# "Activity history"), operation by operation: r(ead) c(reate) w(rite)
+# What the product promises (DESIGN.md; readme/CONFIGURE.md and USAGE.md,
+# "Statuses" and "Activity history"), operation by operation: r(ead) c(reate) w(rite)
 # u(nlink), "-" where the operation is refused with AccessError.
 # - Statuses show on every document: internal and portal users read them; the
 #   Invoice Status Managers configure them.
@@ -111,7 +111,7 @@ OPERATIONS = ("read", "create", "write", "unlink")
 # - Price revision indices and their values: managed as recurrences are; the
 #   revisions are the scheduler's: read by who reads recurrences, made,
 #   changed and deleted by nobody.
-# - User profiles (README.rst, "User profiles"): Sales administration is an
+# - User profiles (readme/CONFIGURE.md, "User profiles"): Sales administration is an
 #   invoicing user; sales representatives and purchasing users are internal
 #   users who prepare documents of one side and nothing else of the addon:
 #   they read statuses, no history, no recurrence, no Change Status wizard.

@@ -109,7 +109,7 @@ class InvoiceWorkflowStatus(models.Model):
         help="Leave empty to share the status between all companies.",
     )
     move_count = fields.Integer(string="Documents", compute="_compute_move_count")
-    # The French e-invoicing lifecycle (README, "E-invoicing lifecycle").
+    # The French e-invoicing lifecycle (readme/USAGE.md, "E-invoicing lifecycle").
     lifecycle_code = fields.Selection(
         LIFECYCLE_CODES,
         index="btree_not_null",
