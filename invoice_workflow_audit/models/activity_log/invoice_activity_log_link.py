@@ -431,7 +431,8 @@ class InvoiceActivityLogLink(models.Model):
                     "SELECT (SELECT count(*) FROM invoice_activity_log WHERE company_id = %(company)s),"
                     " (SELECT count(DISTINCT p.log_id) FROM invoice_activity_log_pending p"
                     "  JOIN invoice_activity_log log ON log.id = p.log_id AND log.company_id = %(company)s"
-                    "  WHERE NOT EXISTS (SELECT 1 FROM invoice_activity_log_link k WHERE k.log_id = p.log_id))",
+                    "  WHERE NOT EXISTS (SELECT 1 FROM invoice_activity_log_link k"
+                    "  WHERE k.log_id = p.log_id))",
                     company=company.id,
                 )
             )
