@@ -167,10 +167,8 @@ def main():
             f" {len(data) * 3 / 4 / 2**20:.1f} MB,"
             f" peak RSS growth {memory.growth_mb:.0f} MB (target < 200 MB)"
         )
-        print(
-            f"verify.py of the archive: {verify_py_s:.1f} s, exit code {verified.returncode}:"
-            f" {verified.stdout.strip().splitlines()[-1] if verified.stdout.strip() else verified.stderr[-300:]}"
-        )
+        said = verified.stdout.strip().splitlines()[-1] if verified.stdout.strip() else verified.stderr[-300:]
+        print(f"verify.py of the archive: {verify_py_s:.1f} s, exit code {verified.returncode}: {said}")
     return 0
 
 
