@@ -185,6 +185,36 @@ class TestActivityLogTampering(ActivityLogProofCommon):
             )
         self._danger(self._verify(), f"position {position} (#{log_id}", "after its seal")
 
+    def test_a_row_taken_out_of_the_sealers_queue_is_counted(self):
+        self._sealed_history(1)
+        row = self._pending_row("never to be chained")
+        # An insider deletes its pending entry: no sealer will ever see it.
+        self.env.cr.execute(SQL("DELETE FROM invoice_activity_log_pending WHERE log_id = %s", row.id))
+        self._seal()
+        self.assertFalse(row.link_ids)
+        self._danger(self._verify(), "1 rows were taken out of the chain")
+
+    def test_a_row_of_another_company_slipped_into_the_chain_is_named(self):
+        self._sealed_history(1)
+        row = self._pending_row("given to another company")
+        other = self.env["res.company"].create({"name": "IWA other company"})
+        # Before its seal, the row is handed to another company and its MAC
+        # taken off (so it is not "altered before its seal", only
+        # unprotected): the sealer chains it as it finds it, in this chain.
+        self._sql_update(row, company_id=other.id, mac=None)
+        self._seal()
+        self.assertEqual(row.link_ids.company_id, self.company)
+        self._danger(self._verify(), f"position {row.link_ids.position} (#{row.id}")
+
+    def test_verify_leaves_the_planner_settings_as_it_found_them(self):
+        self._sealed_history(1)
+        self.env.cr.execute("SET LOCAL parallel_setup_cost = 1234")
+        self.env.cr.execute("SELECT current_setting('jit')")
+        [[jit]] = self.env.cr.fetchall()
+        self.env["invoice.activity.log.link"]._verify_chain(self.company)
+        self.env.cr.execute("SELECT current_setting('parallel_setup_cost'), current_setting('jit')")
+        self.assertEqual(self.env.cr.fetchone(), ("1234", jit))
+
 
 @tagged("post_install", "-at_install")
 class TestActivityLogKey(ActivityLogProofCommon):

@@ -2,6 +2,7 @@
 import json
 import logging
 import time
+from contextlib import contextmanager
 from hashlib import sha256
 from hmac import compare_digest
 
@@ -68,7 +69,12 @@ def canonical_text(values):
 def canonical_sql(alias="log"):
     """The same canonical text, computed by PostgreSQL for the row ``alias``.
     Functions are named with their schema: a function of the same name that
-    someone created in another schema is never called instead."""
+    someone created in another schema is never called instead.
+
+    One ``concat()`` of all the parts rather than a chain of ``||``: each
+    ``||`` copies the text built so far, and Verify computes this text for
+    every row of the chain (``concat`` reads a NULL as an empty text, as the
+    Python side does)."""
     parts = []
     for name in HASHED_FIELDS:
         column = SQL.identifier(alias, name)
@@ -76,10 +82,10 @@ def canonical_sql(alias="log"):
             text = SQL("""pg_catalog.to_char(%s, 'YYYY-MM-DD"T"HH24:MI:SS.US')""", column)
         else:
             text = SQL("%s::text", column)
-        parts.append(SQL("COALESCE(%s, '')", text))
-    return SQL(" || '|' || ").join(
-        SQL("pg_catalog.char_length(%s)::text || ':' || %s", part, part) for part in parts
-    )
+        if parts:
+            parts.append(SQL("'|'"))
+        parts += [SQL("pg_catalog.char_length(COALESCE(%s, ''))", text), SQL("':'"), text]
+    return SQL("pg_catalog.concat(%s)", SQL(", ").join(parts))
 
 
 def link_hash(previous_hash, canonical, altered_before_seal=False):
@@ -111,6 +117,14 @@ SEAL_BATCH_SIZE = 20000
 # A cron call seals batches for this long, then hands back to the cron
 # runner (which calls again while rows remain).
 SEAL_CALL_SECONDS = 60
+
+# Planner settings of Verify's link check, for that one statement. The check
+# computes the canonical text and a SHA-256 of every row of the chain, which
+# PostgreSQL costs as a few operators: left to itself it plans one process
+# for a million rows. Free parallel workers let it spread them over the
+# server's cores (half the time on two); JIT compiling this expression costs
+# more than it saves. Measured in bench/README.rst (bench_history_proof.py).
+LINK_CHECK_SETTINGS = {"parallel_setup_cost": "0", "parallel_tuple_cost": "0", "jit": "off"}
 
 
 class InvoiceActivityLogLink(models.Model):
@@ -371,15 +385,7 @@ class InvoiceActivityLogLink(models.Model):
         # A row changed after its seal breaks its link and its MAC: named once.
         reported = {problem["position"] for problem in problems}
         problems += [problem for problem in mac_problems if problem["position"] not in reported]
-        cr.execute(
-            SQL(
-                "SELECT count(*) FROM invoice_activity_log log WHERE log.company_id = %s"
-                " AND NOT EXISTS (SELECT 1 FROM invoice_activity_log_link k WHERE k.log_id = log.id)"
-                " AND NOT EXISTS (SELECT 1 FROM invoice_activity_log_pending p WHERE p.log_id = log.id)",
-                company.id,
-            )
-        )
-        [[unchained]] = cr.fetchall()
+        unchained = self._count_unchained(company, count, links_intact=not problems)
         if unchained:
             problems.append(
                 {"position": last + 1, "log_id": None, "reason": "unchained_rows", "unchained": unchained}
@@ -410,17 +416,52 @@ class InvoiceActivityLogLink(models.Model):
         return report
 
     @api.model
+    def _count_unchained(self, company, links, links_intact):
+        """The rows of ``company`` neither chained nor waiting for the sealer.
+
+        When the link check found nothing, each of the company's ``links``
+        holds a row of its own (one each, of this company), so counting is
+        enough: the rows of the company are its links and its pending rows
+        not linked yet, and nothing else. Otherwise, or when the counts
+        differ, the rows are looked up one by one."""
+        cr = self.env.cr
+        if links_intact:
+            cr.execute(
+                SQL(
+                    "SELECT (SELECT count(*) FROM invoice_activity_log WHERE company_id = %(company)s),"
+                    " (SELECT count(DISTINCT p.log_id) FROM invoice_activity_log_pending p"
+                    "  JOIN invoice_activity_log log ON log.id = p.log_id AND log.company_id = %(company)s"
+                    "  WHERE NOT EXISTS (SELECT 1 FROM invoice_activity_log_link k"
+                    "  WHERE k.log_id = p.log_id))",
+                    company=company.id,
+                )
+            )
+            rows, pending = cr.fetchone()
+            if rows == links + pending:
+                return 0
+        cr.execute(
+            SQL(
+                "SELECT count(*) FROM invoice_activity_log log WHERE log.company_id = %s"
+                " AND NOT EXISTS (SELECT 1 FROM invoice_activity_log_link k WHERE k.log_id = log.id)"
+                " AND NOT EXISTS (SELECT 1 FROM invoice_activity_log_pending p WHERE p.log_id = log.id)",
+                company.id,
+            )
+        )
+        return cr.fetchone()[0]
+
+    @api.model
     def _check_links(self, company, limit):
         """Links that break the chain, found by PostgreSQL in one pass: each
-        link n joined with link n-1, its version-2 hash recomputed."""
+        link n joined with link n-1, its version-2 hash recomputed; a link
+        whose row belongs to another company is no link of this chain."""
         previous = SQL("COALESCE(prev.hash, anchor.last_hash, '')")
-        self.env.cr.execute(
-            SQL(
-                """
+        query = SQL(
+            """
+            SELECT position, log_id, reason FROM (
                 SELECT k.position, k.log_id,
                        CASE WHEN k.position > 1 AND prev.id IS NULL AND anchor.id IS NULL THEN 'missing_link'
                             WHEN log.id IS NULL THEN 'missing_row'
-                            ELSE 'altered_row' END
+                            ELSE 'altered_row' END AS reason
                   FROM invoice_activity_log_link k
                   LEFT JOIN invoice_activity_log log ON log.id = k.log_id
                   LEFT JOIN invoice_activity_log_link prev
@@ -431,24 +472,49 @@ class InvoiceActivityLogLink(models.Model):
                  WHERE k.company_id = %(company)s
                    AND ((k.position > 1 AND prev.id IS NULL AND anchor.id IS NULL)
                         OR log.id IS NULL
+                        OR log.company_id <> k.company_id
                         OR k.hash_version NOT IN (1, %(version)s)
                         OR (k.hash_version = %(version)s AND k.hash <> %(hash)s))
-                 ORDER BY k.position
-                 LIMIT %(limit)s
-                """,
-                company=company.id,
-                version=HASH_VERSION,
-                hash=link_hash_sql(previous, canonical_sql("log"), SQL("k.altered_before_seal")),
-                limit=limit,
-            )
+                -- Planned for the whole chain (an intact chain has no
+                -- problem to stop at), not for its first rows.
+                OFFSET 0
+            ) AS problems
+            ORDER BY position
+            LIMIT %(limit)s
+            """,
+            company=company.id,
+            version=HASH_VERSION,
+            hash=link_hash_sql(previous, canonical_sql("log"), SQL("k.altered_before_seal")),
+            limit=limit,
         )
+        with self._planner_settings(LINK_CHECK_SETTINGS):
+            self.env.cr.execute(query)
+            rows = self.env.cr.fetchall()
         problems = []
-        for position, log_id, reason in self.env.cr.fetchall():
+        for position, log_id, reason in rows:
             if reason == "missing_link":
                 problems.append({"position": position - 1, "log_id": None, "reason": reason})
             else:
                 problems.append({"position": position, "log_id": log_id, "reason": reason})
         return problems
+
+    @api.model
+    @contextmanager
+    def _planner_settings(self, settings):
+        """Set PostgreSQL's planner ``settings`` for the statements run
+        inside, then put back the transaction's own values."""
+        cr = self.env.cr
+        cr.execute(SQL("SELECT %s", SQL(", ").join(SQL("current_setting(%s)", name) for name in settings)))
+        saved = dict(zip(settings, cr.fetchone(), strict=True))
+        set_all = SQL(", ").join(
+            SQL("set_config(%s, %s, TRUE)", name, value) for name, value in settings.items()
+        )
+        cr.execute(SQL("SELECT %s", set_all))
+        # On an error the transaction (or its savepoint) is rolled back, and
+        # the settings with it.
+        yield
+        reset = SQL(", ").join(SQL("set_config(%s, %s, TRUE)", name, value) for name, value in saved.items())
+        cr.execute(SQL("SELECT %s", reset))
 
     @api.model
     def _check_links_v1(self, company, limit, batch_size=20000):
