@@ -212,7 +212,8 @@ def check_integer_values(model, vals_list):
 def format_field_value(record, field, value):
     """``value`` of ``field`` (of ``record``'s model) as the user reads it."""
     if field.type in ("many2one", "many2many", "one2many"):
-        return ", ".join(value.mapped("display_name")) if value else "-"
+        # Named in the language of ``record``'s environment, whichever read them.
+        return ", ".join(value.with_env(record.env).mapped("display_name")) if value else "-"
     if field.type == "selection":
         return dict(field._description_selection(record.env)).get(value, value or "-")
     if field.type == "monetary" and value is not None and value is not False:

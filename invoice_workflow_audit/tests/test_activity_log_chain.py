@@ -41,10 +41,20 @@ class ActivityLogChainCommon(WorkflowStatusCommon):
         return self.env["invoice.activity.log.link"]._seal(self.company)
 
     def _verify(self, seal_text=None):
+        """Verify as the owner: the outcome the dialog shows, as {"type", "message"}."""
         wizard = (
             self.env["invoice.activity.log.verify"].with_user(self.owner).create({"seal_text": seal_text})
         )
-        return wizard.action_verify()["params"]
+        return self._verify_outcome(wizard)
+
+    def _verify_outcome(self, wizard):
+        action = wizard.action_verify()
+        # The dialog stays open on the same wizard, which shows the outcome.
+        self.assertEqual(
+            (action["res_model"], action["res_id"], action["target"]), (wizard._name, wizard.id, "new")
+        )
+        self.assertEqual(wizard.state, "done")
+        return {"type": wizard.result_type, "message": wizard.result}
 
     def _sealed_history(self, documents=3):
         for _i in range(documents):
@@ -192,7 +202,7 @@ class TestActivityLogIntegrity(ActivityLogChainCommon):
             .with_user(self.owner)
             .create({"seal_file": base64.b64encode(seal.seal_text.encode())})
         )
-        self.assertEqual(wizard.action_verify()["params"]["type"], "success")
+        self.assertEqual(self._verify_outcome(wizard)["type"], "success")
 
     def test_only_the_owner_verifies_and_seals(self):
         for user in (self.invoice_user, self.status_manager):

@@ -84,6 +84,6 @@ class TestMultiCompany(WorkflowStatusCommon):
     def test_verify_integrity_checks_the_selected_company(self):
         wizard = self._as_user(self.company_b)["invoice.activity.log.verify"].create({})
         self.assertEqual(wizard.company_id, self.company_b)
-        result = wizard.action_verify()["params"]
-        self.assertEqual(result["type"], "success")
-        self.assertIn(self.company_b.name, result["message"])
+        wizard.action_verify()
+        self.assertEqual(wizard.result_type, "success")
+        self.assertIn(self.company_b.name, wizard.result)

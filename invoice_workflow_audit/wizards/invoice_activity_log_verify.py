@@ -13,6 +13,11 @@ from odoo.tools import SQL
 # never cut half-way by the request's time limit.
 VERIFY_IN_REQUEST_MAX = 2_000_000
 
+# What a verification writes, never the user.
+OUTCOME_FIELDS = frozenset(
+    {"state", "result", "result_type", "date_verified", "checked_count", "head_position", "head_hash"}
+)
+
 
 class InvoiceActivityLogVerify(models.TransientModel):
     """Verify Integrity: check the chain of the company's history, the MACs of
@@ -32,6 +37,30 @@ class InvoiceActivityLogVerify(models.TransientModel):
     )
     result = fields.Text(readonly=True)
     result_type = fields.Selection([("success", "Intact"), ("danger", "Altered")], readonly=True)
+    date_verified = fields.Datetime(string="Verified On", readonly=True)
+    checked_count = fields.Integer(string="Rows Checked", readonly=True)
+    head_position = fields.Integer(string="Chain Length", readonly=True)
+    head_hash = fields.Char(string="Last Hash", readonly=True)
+    # The company's last verification (this one or an earlier one, made here
+    # or in the background), shown when Verify opens.
+    last_verified_on = fields.Datetime(compute="_compute_last_verification")
+    last_verified_by_id = fields.Many2one("res.users", compute="_compute_last_verification")
+    last_result = fields.Text(string="Last Verification", compute="_compute_last_verification")
+    last_result_type = fields.Selection(
+        [("success", "Intact"), ("danger", "Altered")],
+        string="Last Verification Outcome",
+        compute="_compute_last_verification",
+    )
+
+    @api.depends("company_id", "state")
+    def _compute_last_verification(self):
+        for wizard in self:
+            # The owner reads them (create checked it); stored on the company for the owners only.
+            company = wizard.company_id.sudo()
+            wizard.last_verified_on = company.activity_log_verified_on
+            wizard.last_verified_by_id = company.activity_log_verified_by_id
+            wizard.last_result = company.activity_log_verify_result
+            wizard.last_result_type = company.activity_log_verify_result_type
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -40,7 +69,7 @@ class InvoiceActivityLogVerify(models.TransientModel):
 
     def write(self, vals):
         # The outcome is Verify's to write, never the user's.
-        if {"state", "result", "result_type"} & vals.keys() and not self.env.su:
+        if OUTCOME_FIELDS & vals.keys() and not self.env.su:
             raise AccessError(self.env._("The result of a verification is written by the verification only."))
         return super().write(vals)
 
@@ -76,20 +105,27 @@ class InvoiceActivityLogVerify(models.TransientModel):
         )
         [[links]] = self.env.cr.fetchall()
         if links > VERIFY_IN_REQUEST_MAX:
-            return self._queue()
-        message, kind = self._run()
-        return self._notification(message, kind)
+            self._queue()
+        else:
+            self._run()
+        return self._reopen()
 
-    def _notification(self, message, kind):
+    def action_refresh(self):
+        """Show the outcome of a verification running in the background, once done."""
+        self.ensure_one()
+        return self._reopen()
+
+    def _reopen(self):
+        """This dialog again, showing the outcome where Verify was asked (or
+        that the history is being verified in the background)."""
         return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Verify integrity"),
-                "message": message,
-                "type": kind,
-                "sticky": True,
-            },
+            "type": "ir.actions.act_window",
+            "name": self.env._("Verify Integrity"),
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
         }
 
     def _run(self):
@@ -119,8 +155,32 @@ class InvoiceActivityLogVerify(models.TransientModel):
             else:
                 kind = "danger"
                 message = self._describe_broken_seal(seal, held, report)
-        self.sudo().write({"state": "done", "result": message, "result_type": kind})
+        self._write_outcome(message, kind, report)
         return message, kind
+
+    def _write_outcome(self, message, kind, report=None):
+        """Keep the outcome on this wizard and, as the last verification, on the company."""
+        now = fields.Datetime.now()
+        position, last_hash = (report or {}).get("head") or (0, "")
+        self.sudo().write(
+            {
+                "state": "done",
+                "result": message,
+                "result_type": kind,
+                "date_verified": now,
+                "checked_count": (report or {}).get("count", 0),
+                "head_position": position,
+                "head_hash": last_hash or False,
+            }
+        )
+        self.company_id.sudo()._write_protected(
+            {
+                "activity_log_verified_on": now,
+                "activity_log_verified_by_id": self.create_uid.id or self.env.uid,
+                "activity_log_verify_result": message,
+                "activity_log_verify_result_type": kind,
+            }
+        )
 
     # ------------------------------------------------------------------
     # Long chains: verified by a background job
@@ -129,14 +189,6 @@ class InvoiceActivityLogVerify(models.TransientModel):
     def _queue(self):
         self.sudo().write({"state": "queued"})
         self.env.ref("invoice_workflow_audit.ir_cron_activity_log_verify").sudo()._trigger()
-        return self._notification(
-            self.env._(
-                "The history of %(company)s is long: it is verified in the background. The result will be "
-                "sent to you in Odoo and shown here.",
-                company=self.company_id.name,
-            ),
-            "info",
-        )
 
     @api.model
     def _cron_verify_queued(self):
@@ -148,7 +200,7 @@ class InvoiceActivityLogVerify(models.TransientModel):
                 message, kind = wizard.with_user(owner).with_context(lang=owner.lang)._run()
             except UserError as error:
                 message, kind = str(error), "danger"
-                wizard.write({"state": "done", "result": message, "result_type": kind})
+                wizard._write_outcome(message, kind)
             owner.partner_id.sudo().message_notify(
                 partner_ids=owner.partner_id.ids,
                 subject=self.with_context(lang=owner.lang).env._("Verify integrity"),

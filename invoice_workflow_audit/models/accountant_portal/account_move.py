@@ -195,7 +195,7 @@ class AccountMove(models.Model):
             self.sudo(),
             "portal_document_sent",
             # Not the link itself: its token opens the invoice to whoever reads it.
-            self.env._(
+            lambda env: env._(
                 "Link to the PDF e-mailed from the accountant portal to %(recipient)s",
                 recipient=customer.email_formatted,
             ),

@@ -162,7 +162,7 @@ class InvoiceAccountantBatch(models.Model):
         self.env["invoice.activity.log"]._log_action(
             batch.sudo(),
             "entries_exported",
-            self.env._(
+            lambda env: env._(
                 "%(period)s: %(entries)s entries (%(items)s journal items) downloaded as %(format)s, "
                 "SHA-256 %(checksum)s",
                 period=period_label,

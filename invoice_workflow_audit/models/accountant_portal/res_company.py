@@ -75,10 +75,15 @@ class ResCompany(models.Model):
                 continue
             names = ", ".join(f"{user.name} ({user.login})" for user in users)
             if action_type == "accountant_access_granted":
-                description = self.env._("Accountant access granted to %(users)s", users=names)
+
+                def describe(env, names=names):
+                    return env._("Accountant access granted to %(users)s", users=names)
             else:
-                description = self.env._("Accountant access revoked from %(users)s", users=names)
-            Log._log_action(self, action_type, description)
+
+                def describe(env, names=names):
+                    return env._("Accountant access revoked from %(users)s", users=names)
+
+            Log._log_action(self, action_type, describe)
 
     def action_stamp_books_up_to_date(self):
         """The accounting manager states that the books are complete up to today."""
@@ -92,7 +97,7 @@ class ResCompany(models.Model):
             self.env["invoice.activity.log"]._log_action(
                 company,
                 "books_stamped",
-                self.env._(
+                lambda env, previous=previous: env._(
                     "Books up to date on %(date)s (before: %(previous)s)",
                     date=fields.Date.to_string(today),
                     previous=fields.Date.to_string(previous) if previous else "-",

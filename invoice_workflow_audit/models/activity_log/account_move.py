@@ -39,7 +39,7 @@ class AccountMove(models.Model):
     def button_set_checked(self):
         result = super().button_set_checked()
         self.env["invoice.activity.log"]._log_action(
-            self._activity_log_records(), "document_modified", self.env._("Marked as reviewed")
+            self._activity_log_records(), "document_modified", lambda env: env._("Marked as reviewed")
         )
         return result
 

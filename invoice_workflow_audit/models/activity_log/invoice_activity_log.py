@@ -264,7 +264,13 @@ class InvoiceActivityLog(models.Model):
         if not enabled:
             return
         if callable(description):
-            described = {company: description(self._company_language_env(company)) for company in enabled}
+            # Evaluated once per language, whatever the number of companies.
+            described, by_lang = {}, {}
+            for company in enabled:
+                env = self._company_language_env(company)
+                if env.lang not in by_lang:
+                    by_lang[env.lang] = description(env)
+                described[company] = by_lang[env.lang]
         else:
             described = dict.fromkeys(enabled, description)
         queue = self.env.cr.precommit.data.setdefault(LOG_QUEUE_KEY, [])
@@ -349,13 +355,16 @@ class InvoiceActivityLog(models.Model):
         """The standard export of ``records`` (their model, number, fields)."""
         if not company.activity_log_enabled:
             return
-        description = self.env._(
-            "%(count)s %(model)s exported: %(fields)s",
-            count=len(records),
-            model=self.env["ir.model"]._get(records._name).name,
-            fields=", ".join(fields_to_export),
-        )
-        self._log_action(company, "records_exported", description)
+
+        def describe(env):
+            return env._(
+                "%(count)s %(model)s exported: %(fields)s",
+                count=len(records),
+                model=env["ir.model"]._get(records._name).name,
+                fields=", ".join(fields_to_export),
+            )
+
+        self._log_action(company, "records_exported", describe)
 
     @api.model
     def _activity_log_families(self):
@@ -460,7 +469,6 @@ class InvoiceActivityLog(models.Model):
             [("activity_log_enabled", "=", True)], limit=1
         ):
             return
-        labels = dict(self._fields["send_state"]._description_selection(self.env))
         changes = []  # (document, message id, send state)
         for row in self.env.cr.precommit.data.get(LOG_QUEUE_KEY, []):
             outcome = outcomes.get(row["mail_message_id"])
@@ -482,10 +490,15 @@ class InvoiceActivityLog(models.Model):
                 changes.append((record, row.mail_message_id.id, outcome))
         rows.invalidate_recordset(["send_state"])
         for record, message_id, (send_state, detail) in changes:
+
+            def describe(env, send_state=send_state, detail=detail):
+                label = dict(self._fields["send_state"]._description_selection(env))[send_state]
+                return env._("E-mail %(state)s: %(detail)s", state=label, detail=detail)
+
             self.sudo()._log_action(
                 record,
                 "send_state_changed",
-                self.env._("E-mail %(state)s: %(detail)s", state=labels[send_state], detail=detail),
+                describe,
                 send_state=send_state,
                 mail_message=self.env["mail.message"].browse(message_id),
             )

@@ -195,26 +195,32 @@ class InvoiceActivityLogAdminMixin(models.AbstractModel):
         if not companies:
             return
         Log = self.env["invoice.activity.log"]
-        label = self._activity_log_admin_field_label
         for record_id in {**before, **after}:
             old, new = before.get(record_id), after.get(record_id)
             old_values, new_values = old and old[1], new and new[1]
             if old_values is not None and new_values is not None:
                 changes = [
-                    f"{label(fname)}: {old_values[fname]} → {new_values[fname]}"
+                    (fname, f"{old_values[fname]} → {new_values[fname]}")
                     for fname in self._activity_log_admin_fields
                     if old_values[fname] != new_values[fname]
                 ]
             else:
-                changes = [f"{label(fname)}: {text}" for fname, text in (new_values or old_values).items()]
+                changes = list((new_values or old_values).items())
             action_type = self.browse(record_id)._activity_log_admin_action(old_values, new_values)
             if not changes or not action_type:
                 continue
-            Log._log_action(
-                companies,
-                action_type,
-                self.env._("%(what)s: %(changes)s", what=(new or old)[0], changes="; ".join(changes)),
-            )
+
+            def describe(env, what=(new or old)[0], changes=changes):
+                # The labels in the language of ``env`` (each company's); the
+                # values as the snapshots read them.
+                label = self.with_env(env)._activity_log_admin_field_label
+                return env._(
+                    "%(what)s: %(changes)s",
+                    what=what,
+                    changes="; ".join(f"{label(fname)}: {text}" for fname, text in changes),
+                )
+
+            Log._log_action(companies, action_type, describe)
 
     def _activity_log_admin_field_label(self, fname):
         return self._fields[fname]._description_string(self.env)

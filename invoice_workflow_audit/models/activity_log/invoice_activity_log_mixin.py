@@ -41,8 +41,11 @@ class InvoiceActivityLogMixin(models.AbstractModel):
         if self._activity_log_created and (logged := records._activity_log_records()):
             Log = self.env["invoice.activity.log"]
             for record in logged if logged._activity_log_describes_creation() else [logged]:
+                # The row in the company's language (_log_action), not the user's.
                 Log._log_action(
-                    record, self._activity_log_created, record._activity_log_creation_description()
+                    record,
+                    self._activity_log_created,
+                    lambda env, record=record: record.with_env(env)._activity_log_creation_description(),
                 )
         return records
 
@@ -59,13 +62,16 @@ class InvoiceActivityLogMixin(models.AbstractModel):
             old = before[record.id]
             changed = [fname for fname in sorted(fnames) if record[fname] != old[fname]]
             for action_type, action_fnames in record._activity_log_actions(changed):
-                description = record._activity_log_describe(action_fnames, old)
-                Log._log_action(
-                    record,
-                    action_type,
-                    description,
-                    chatter_body=record._activity_log_untracked_bodies({record.id: description}) or None,
-                )
+
+                def describe(env, record=record, fnames=action_fnames, old=old):
+                    return record.with_env(env)._activity_log_describe(fnames, old)
+
+                # The row in the company's language; the chatter, when tracking
+                # left the change out, in the user's.
+                bodies = None
+                if record._activity_log_tracking_discarded():
+                    bodies = record._activity_log_untracked_bodies({record.id: describe(self.env)}) or None
+                Log._log_action(record, action_type, describe, chatter_body=bodies)
         return result
 
     def _activity_log_tracking_discarded(self):
@@ -103,7 +109,7 @@ class InvoiceActivityLogMixin(models.AbstractModel):
                 for record in logged
             }
             Log._name_pending_rows({(record._name, record.id): names[record.id] for record in logged})
-            Log._log_action(logged, self._activity_log_deleted, self.env._("Deleted"), names=names)
+            Log._log_action(logged, self._activity_log_deleted, lambda env: env._("Deleted"), names=names)
         return super().unlink()
 
     def export_data(self, fields_to_export):

@@ -4,9 +4,20 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..common import OWNER_GROUP
 
+# The outcome of the company's last Verify Integrity, kept by the
+# verification itself (invoice.activity.log.verify._run) for the owner to
+# find where Verify was asked, also after a verification in the background.
+VERIFY_RESULT_FIELDS = (
+    "activity_log_verified_on",
+    "activity_log_verified_by_id",
+    "activity_log_verify_result",
+    "activity_log_verify_result_type",
+)
+
 
 class ResCompany(models.Model):
-    _inherit = "res.company"
+    _name = "res.company"
+    _inherit = ["res.company", "invoice.protected.fields.mixin"]
 
     activity_log_enabled = fields.Boolean(
         string="Activity History",
@@ -36,9 +47,31 @@ class ResCompany(models.Model):
         "anchor and the archives prove the purged part.",
     )
 
+    activity_log_verified_on = fields.Datetime(
+        string="History Last Verified On", readonly=True, copy=False, groups=OWNER_GROUP
+    )
+    activity_log_verified_by_id = fields.Many2one(
+        "res.users", string="History Last Verified By", readonly=True, copy=False, groups=OWNER_GROUP
+    )
+    activity_log_verify_result = fields.Text(
+        string="Last Verification of the History", readonly=True, copy=False, groups=OWNER_GROUP
+    )
+    activity_log_verify_result_type = fields.Selection(
+        [("success", "Intact"), ("danger", "Altered")],
+        string="Last Verification Outcome",
+        readonly=True,
+        copy=False,
+        groups=OWNER_GROUP,
+    )
+
     # Fields of the history that the account owner sets (no other right on
     # companies needed), each change logged.
     _ACTIVITY_LOG_OWNER_FIELDS = frozenset({"activity_log_enabled", "activity_log_retention_years"})
+
+    @api.model
+    def _protected_fields(self):
+        # Written by Verify Integrity only: nobody sets an outcome by hand.
+        return (*super()._protected_fields(), *VERIFY_RESULT_FIELDS)
 
     def _compute_activity_log_public_key(self):
         # One key per database: the current one (the key file read when held,
@@ -61,7 +94,7 @@ class ResCompany(models.Model):
             self.env["invoice.activity.log"]._log_action(
                 company,
                 "signing_key_rotated",
-                self.env._("New signing key %(key)s", key=key.key_id),
+                lambda env: env._("New signing key %(key)s", key=key.key_id),
                 chatter_body=None,
             )
         return True

@@ -20,14 +20,20 @@ def _log_owner_changes(env, before):
         name = f"{user.name} ({user.login})"
         for company in user.sudo().company_ids:
             Log._log_action(
-                company, "owner_granted", env._("Account owner rights granted to %(user)s", user=name)
+                company,
+                "owner_granted",
+                lambda lang_env, name=name: lang_env._("Account owner rights granted to %(user)s", user=name),
             )
             _tell_owners(env, company, name, before)
     for user in before - after:
         name = f"{user.name} ({user.login})"
         for company in user.sudo().company_ids:
             Log._log_action(
-                company, "owner_revoked", env._("Account owner rights revoked from %(user)s", user=name)
+                company,
+                "owner_revoked",
+                lambda lang_env, name=name: lang_env._(
+                    "Account owner rights revoked from %(user)s", user=name
+                ),
             )
 
 

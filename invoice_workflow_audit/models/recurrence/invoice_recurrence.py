@@ -253,7 +253,14 @@ class InvoiceRecurrence(models.Model):
     def _missing_dates_text(self, today):
         """The dates of the periods due up to ``today``, the first ones only
         when there are many (the count says how many)."""
-        dates = self._due_period_dates(today, limit=MISSING_DATES_LISTED + 1)
+        return self._dates_text(self._missing_dates(today))
+
+    def _missing_dates(self, today):
+        """The dates of the periods due up to ``today``, one more than listed."""
+        return self._due_period_dates(today, limit=MISSING_DATES_LISTED + 1)
+
+    def _dates_text(self, dates):
+        """``dates`` (from _missing_dates) as the user reads them, the first ones only."""
         text = ", ".join(format_date(self.env, day) for day in dates[:MISSING_DATES_LISTED])
         return f"{text}, …" if len(dates) > MISSING_DATES_LISTED else text
 

@@ -338,35 +338,39 @@ class InvoiceRecurrence(models.Model):
         self._log_per_document(
             generated,
             "recurring_document_created",
-            lambda move, day: (
-                self.env._(
-                    "%(document)s for the period of %(date)s",
-                    document=move.display_name,
-                    date=format_date(self.env, day),
-                ),
+            lambda env, move, day: env._(
+                "%(document)s for the period of %(date)s",
+                document=move.with_env(env).display_name,
+                date=format_date(env, day),
+            ),
+            lambda move, _day: (
                 Markup("<p>%s</p>")
-                % self.env._("Document created: %(document)s", document=move._get_html_link()),
+                % self.env._("Document created: %(document)s", document=move._get_html_link())
             ),
         )
 
-    def _log_per_document(self, generated, action_type, describe):
+    def _log_per_document(self, generated, action_type, describe, body):
         """Log ``action_type`` on the recurrence of each document of ``generated``
-        [(recurrence, period date, document)], ``describe(document, day)`` giving
-        the (detail, chatter body) of each: one logging call per round, a round
-        holding at most one document per recurrence (usually there is one)."""
+        [(recurrence, period date, document)], ``describe(env, document, day)``
+        giving the detail of each in the language of ``env`` (the company's)
+        and ``body(document, day)`` its chatter body (the user's): one logging
+        call per round, a round holding at most one document per recurrence
+        (usually there is one)."""
         rounds = []
         for recurrence, day, move in generated:
             current = next((entries for entries in rounds if recurrence.id not in entries), None)
             if current is None:
                 rounds.append(current := {})
-            current[recurrence.id] = describe(move, day)
+            current[recurrence.id] = (move, day)
         Log = self.env["invoice.activity.log"]
         for entries in rounds:
             Log._log_action(
                 self.browse(list(entries)),
                 action_type,
-                {rid: detail for rid, (detail, _body) in entries.items()},
-                chatter_body={rid: body for rid, (_detail, body) in entries.items()},
+                lambda env, entries=entries: {
+                    rid: describe(env, move, day) for rid, (move, day) in entries.items()
+                },
+                chatter_body={rid: body(move, day) for rid, (move, day) in entries.items()},
             )
 
     def _send_documents(self, moves, generated):
@@ -383,15 +387,19 @@ class InvoiceRecurrence(models.Model):
                     self.env._("%(document)s could not be sent.", document=failed[0].display_name)
                 )
 
-        def describe(move, _day):
-            detail = self.env._(
+        def describe(env, move, _day):
+            return env._(
                 "%(document)s sent to %(recipient)s",
-                document=move.display_name,
+                document=move.with_env(env).display_name,
                 recipient=move.partner_id.email_formatted,
             )
-            return detail, Markup("<p>%s</p>") % detail
 
-        self._log_per_document(generated, "recurring_document_sent", describe)
+        self._log_per_document(
+            generated,
+            "recurring_document_sent",
+            describe,
+            lambda move, day: Markup("<p>%s</p>") % describe(self.env, move, day),
+        )
 
     # ------------------------------------------------------------------
     # A user's way to the same path
@@ -455,9 +463,10 @@ class InvoiceRecurrence(models.Model):
                     )
                 ) from error
             recurrence._reactivate(
-                {
-                    recurrence.id: self.env._(
-                        "Reactivated; missing document created: %(document)s.", document=move.display_name
+                lambda env, recurrence=recurrence, move=move: {
+                    recurrence.id: env._(
+                        "Reactivated; missing document created: %(document)s.",
+                        document=move.with_env(env).display_name,
                     )
                 }
             )

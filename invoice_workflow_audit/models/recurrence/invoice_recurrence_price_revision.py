@@ -159,7 +159,7 @@ class InvoiceRecurrence(models.Model):
         template = self.template_move_id
         currency = template.currency_id
         current = self._revised_prices(day)
-        prices, lines_text, old_total, new_total = {}, [], 0.0, 0.0
+        prices, revised_lines, old_total, new_total = {}, [], 0.0, 0.0
         for line in template.invoice_line_ids.filtered(lambda line: line.display_type == "product"):
             old = current.get(str(line.id), line.price_unit)
             new = self._round_revised(old * factor, currency)
@@ -167,33 +167,42 @@ class InvoiceRecurrence(models.Model):
             share = line.quantity * (1 - (line.discount or 0.0) / 100)
             old_total += old * share
             new_total += new * share
-            lines_text.append(
-                self.env._(
+            revised_lines.append((line, old, new))
+
+        def describe(env):
+            # In the language of ``env``: the user's for the revision and the
+            # chatter, the company's for the history row.
+            lines_text = [
+                env._(
                     "%(line)s: %(old)s → %(new)s",
-                    line=(line.name or line.product_id.display_name or "-").split("\n")[0],
-                    old=format_amount(self.env, old, currency),
-                    new=format_amount(self.env, new, currency),
+                    line=(line.name or line.product_id.with_env(env).display_name or "-").split("\n")[0],
+                    old=format_amount(env, old, currency),
+                    new=format_amount(env, new, currency),
                 )
+                for line, old, new in revised_lines
+            ]
+            description = env._(
+                "Price revised from %(date)s: P1 = P0 × (%(a)s + %(b)s × S / S0), "  # noqa: RUF001
+                "S = %(index)s %(month)s = %(value)s, S0 = %(base)s, ratio %(ratio)s, "
+                "coefficient %(factor)s. %(lines)s",
+                date=format_date(env, day),
+                a=round(a, 4),
+                b=round(1 - a, 4),
+                index=index.name,
+                month=month.strftime("%Y-%m"),
+                value=value,
+                base=base_text,
+                ratio=round(ratio, 6),
+                factor=round(factor, 6),
+                lines="; ".join(lines_text),
             )
-        description = self.env._(
-            "Price revised from %(date)s: P1 = P0 × (%(a)s + %(b)s × S / S0), "  # noqa: RUF001
-            "S = %(index)s %(month)s = %(value)s, S0 = %(base)s, ratio %(ratio)s, "
-            "coefficient %(factor)s. %(lines)s",
-            date=format_date(self.env, day),
-            a=round(a, 4),
-            b=round(1 - a, 4),
-            index=index.name,
-            month=month.strftime("%Y-%m"),
-            value=value,
-            base=base_text,
-            ratio=round(ratio, 6),
-            factor=round(factor, 6),
-            lines="; ".join(lines_text),
-        )
-        if self.revision_rounding:
-            description += " " + self.env._(
-                "New prices rounded to a multiple of %(rounding)s.", rounding=self.revision_rounding
-            )
+            if self.revision_rounding:
+                description += " " + env._(
+                    "New prices rounded to a multiple of %(rounding)s.", rounding=self.revision_rounding
+                )
+            return description
+
+        description = describe(self.env)
         self.env["invoice.recurrence.revision"].sudo().create(
             {
                 "recurrence_id": self.id,
@@ -210,7 +219,7 @@ class InvoiceRecurrence(models.Model):
             for line in template.invoice_line_ids.filtered(lambda line: str(line.id) in prices):
                 line.sudo().price_unit = prices[str(line.id)]["new"]
         self.env["invoice.activity.log"]._log_action(
-            self, "recurrence_price_revised", description, chatter_body=Markup("<p>%s</p>") % description
+            self, "recurrence_price_revised", describe, chatter_body=Markup("<p>%s</p>") % description
         )
 
     def _index_value(self, month):

@@ -34,10 +34,19 @@ class InvoiceRecurrence(models.Model):
         self._write_protected(
             {"state": "stopped", "error_message": cause, "date_stopped": fields.Datetime.now()}
         )
-        missing = self._missing_dates_text(fields.Date.context_today(self))
-        detail = self.env._("Cause: %(cause)s Periods not generated: %(dates)s", cause=cause, dates=missing)
+        today = fields.Date.context_today(self)
+
+        def describe(env):
+            # The cause is the error's own text; the rest in the language of ``env``.
+            return env._(
+                "Cause: %(cause)s Periods not generated: %(dates)s",
+                cause=cause,
+                dates=self.with_env(env)._missing_dates_text(today),
+            )
+
+        # The row in the company's language, the chatter in the user's.
         self.env["invoice.activity.log"]._log_action(
-            self, "recurrence_stopped", detail, chatter_body=Markup("<p>%s</p>") % detail
+            self, "recurrence_stopped", describe, chatter_body=Markup("<p>%s</p>") % describe(self.env)
         )
         self.activity_schedule(
             "invoice_workflow_audit.mail_activity_recurrence_stopped",
@@ -47,24 +56,29 @@ class InvoiceRecurrence(models.Model):
         )
 
     def _end(self, reason):
-        """End these recurrences for ``reason``: no more documents."""
+        """End these recurrences for ``reason``, a function of an environment
+        giving the text in its language: no more documents."""
         self._write_protected({"state": "ended"})
+        # The row in the company's language, the chatter in the user's.
         self.env["invoice.activity.log"]._log_action(
-            self, "recurrence_ended", reason, chatter_body=Markup("<p>%s</p>") % reason
+            self, "recurrence_ended", reason, chatter_body=Markup("<p>%s</p>") % reason(self.env)
         )
 
     def _reactivate(self, details):
-        """Resume these recurrences; ``details`` {recurrence id: text} says how."""
+        """Resume these recurrences; ``details``, a function of an environment
+        giving {recurrence id: text} in its language, says how."""
         self._write_protected({"state": "running", "error_message": False, "date_stopped": False})
+        texts = details(self.env)
         for recurrence in self:
             recurrence.activity_feedback(
-                ["invoice_workflow_audit.mail_activity_recurrence_stopped"], feedback=details[recurrence.id]
+                ["invoice_workflow_audit.mail_activity_recurrence_stopped"], feedback=texts[recurrence.id]
             )
+        # The row in the company's language, the chatter in the user's.
         self.env["invoice.activity.log"]._log_action(
             self,
             "recurrence_reactivated",
             details,
-            chatter_body={rid: Markup("<p>%s</p>") % detail for rid, detail in details.items()},
+            chatter_body={rid: Markup("<p>%s</p>") % detail for rid, detail in texts.items()},
         )
 
     def _end_if_finished(self):
@@ -76,7 +90,7 @@ class InvoiceRecurrence(models.Model):
             )
         )
         if finished:
-            finished._end(self.env._("The recurrence reached its end."))
+            finished._end(lambda env: env._("The recurrence reached its end."))
 
     def _stop_cause(self, error, day):
         if isinstance(error, pg_errors.UniqueViolation):
@@ -167,15 +181,20 @@ class InvoiceRecurrence(models.Model):
         self._check_stopped()
         self._check_cause_fixed()
         today = fields.Date.context_today(self)
-        details, next_dates = {}, {}
-        for recurrence in self:
-            skipped = recurrence._missing_dates_text(today)
-            next_dates[recurrence.id] = next_date = recurrence._next_period_date(today)
-            details[recurrence.id] = self.env._(
-                "Reactivated; missing documents skipped: %(dates)s. Next document on %(next)s.",
-                dates=skipped or "-",
-                next=format_date(self.env, next_date),
-            )
+        # Taken before the next dates move; written in each language below.
+        skipped = {recurrence.id: recurrence._missing_dates(today) for recurrence in self}
+        next_dates = {recurrence.id: recurrence._next_period_date(today) for recurrence in self}
+
+        def details(env):
+            return {
+                recurrence.id: env._(
+                    "Reactivated; missing documents skipped: %(dates)s. Next document on %(next)s.",
+                    dates=self.with_env(env)._dates_text(skipped[recurrence.id]) or "-",
+                    next=format_date(env, next_dates[recurrence.id]),
+                )
+                for recurrence in self
+            }
+
         for next_date, items in groupby(next_dates.items(), key=lambda item: item[1]):
             self.browse([rid for rid, _day in items])._write_protected({"date_next": next_date})
         self._reactivate(details)
@@ -196,5 +215,6 @@ class InvoiceRecurrence(models.Model):
                 ["invoice_workflow_audit.mail_activity_recurrence_stopped"],
                 feedback=self.env._("Recurrence ended."),
             )
-        self._end(self.env._("Ended by %(user)s.", user=self.env.user.name))
+        user = self.env.user.name
+        self._end(lambda env: env._("Ended by %(user)s.", user=user))
         return True

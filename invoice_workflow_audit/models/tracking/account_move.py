@@ -60,10 +60,13 @@ class AccountMove(models.Model):
         its lines in this transaction (queued by account.move.line)."""
         queue = self.env.cr.precommit.data.pop(LINE_CHANGES_KEY, {})
         for move in self.browse(list(queue)).exists():
+            # Each change as the user reads it (chatter) and as the company does (history).
             summary = queue[move.id]
-            body = Markup("<ul>%s</ul>") % Markup().join(Markup("<li>%s</li>") % text for text in summary)
+            body = Markup("<ul>%s</ul>") % Markup().join(
+                Markup("<li>%s</li>") % text for text, _row in summary
+            )
             self.env["invoice.activity.log"]._log_action(
-                move, "document_modified", "\n".join(summary), chatter_body=body
+                move, "document_modified", "\n".join(row for _text, row in summary), chatter_body=body
             )
 
     # ------------------------------------------------------------------
@@ -142,7 +145,7 @@ class AccountMove(models.Model):
             Log._log_action(
                 self,
                 action_type,
-                self.env._("Recipients: %(recipients)s", recipients=recipients),
+                lambda env: env._("Recipients: %(recipients)s", recipients=recipients),
                 send_state="pending",
                 mail_message=message,
             )

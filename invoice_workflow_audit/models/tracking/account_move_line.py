@@ -26,17 +26,16 @@ class AccountMoveLine(models.Model):
         before = {line.id: {fname: line[fname] for fname in fnames} for line in lines}
         result = super().write(vals)
         for line in lines:
-            changes = [
-                describe_change(line, fname, before[line.id][fname], line[fname])
-                for fname in fnames
-                if before[line.id][fname] != line[fname]
-            ]
-            if changes:
+            old = before[line.id]
+            changed = [fname for fname in fnames if old[fname] != line[fname]]
+            if changed:
                 line._queue_line_changes(
-                    lambda line, changes=changes: line.env._(
+                    lambda line, changed=changed, old=old: line.env._(
                         "Line changed: %(line)s (%(changes)s)",
                         line=line._audit_label(),
-                        changes=", ".join(changes),
+                        changes=", ".join(
+                            describe_change(line, fname, old[fname], line[fname]) for fname in changed
+                        ),
                     )
                 )
         return result
@@ -73,5 +72,10 @@ class AccountMoveLine(models.Model):
         queue = self.env.cr.precommit.data.setdefault(LINE_CHANGES_KEY, {})
         if not queue:
             self.env.cr.precommit.add(self.env["account.move"]._post_line_changes)
+        Log = self.env["invoice.activity.log"]
         for line in self:
-            queue.setdefault(line.move_id.id, []).append(describe(line))
+            # (the user's words for the chatter, the company's for the history row)
+            text = describe(line)
+            env = Log._company_language_env(line.move_id.company_id)
+            row = text if env.lang == self.env.lang else describe(line.with_env(env))
+            queue.setdefault(line.move_id.id, []).append((text, row))

@@ -36,7 +36,7 @@ class AccountPartialReconcile(models.Model):
         - ``payments``: the payments that pay it (account.payment), possibly empty;
         - ``document``: the paying journal entry when no payment stands for it
           (a credit note, a bank statement line), else an empty recordset;
-        - ``amount``: the amount matched, in the invoice's currency, formatted.
+        - ``amount``: the amount matched and the invoice's currency, (amount, currency).
 
         Matchings of other entries (exchange differences, cash basis, a payment
         with its bank statement line) pay no invoice and are left out.
@@ -66,7 +66,7 @@ class AccountPartialReconcile(models.Model):
                     "invoice": invoice,
                     "payments": payments,
                     "document": document,
-                    "amount": tools.format_amount(self.env, amount, currency),
+                    "amount": (amount, currency),
                 }
             )
         return matchings
@@ -77,11 +77,11 @@ class AccountPartialReconcile(models.Model):
         call per model and text."""
         if not matchings:
             return
-        groups = {}
+        groups = {}  # (text arguments, model): records
         names = {}
 
-        def add(text, records):
-            key = (text, records._name)
+        def add(args, records):
+            key = (args, records._name)
             groups[key] = groups.get(key, records.browse()) | records
 
         for matching in matchings:
@@ -89,51 +89,51 @@ class AccountPartialReconcile(models.Model):
             names[invoice] = invoice.display_name
             for payment in matching["payments"]:
                 names[payment] = payment.display_name
-                text = self._payment_matching_text(
-                    action_type, names[payment], names[invoice], matching["amount"], is_payment=True
-                )
-                add(text, invoice)
-                add(text, payment)
+                args = (action_type, names[payment], names[invoice], matching["amount"], True)
+                add(args, invoice)
+                add(args, payment)
             if document := matching["document"]:
                 names[document] = document.display_name
-                text = self._payment_matching_text(
-                    action_type, names[document], names[invoice], matching["amount"], is_payment=False
-                )
+                args = (action_type, names[document], names[invoice], matching["amount"], False)
                 # A credit note is a workflow document: its chatter tells the story too.
-                add(text, invoice | document if document.is_invoice() else invoice)
+                add(args, invoice | document if document.is_invoice() else invoice)
         Log = self.env["invoice.activity.log"]
-        for (text, _model), records in groups.items():
+        for (args, _model), records in groups.items():
+            # The row in the company's language, the chatter in the user's.
             Log._log_action(
                 records,
                 action_type,
-                text,
-                chatter_body=Markup("<p>%s</p>") % text,
+                lambda env, args=args: self._payment_matching_text(env, *args),
+                chatter_body=Markup("<p>%s</p>") % self._payment_matching_text(self.env, *args),
                 names={record.id: names[record] for record in records},
             )
 
-    def _payment_matching_text(self, action_type, payer, invoice, amount, is_payment):
+    @api.model
+    def _payment_matching_text(self, env, action_type, payer, invoice, amount, is_payment):
+        """The text of a matching in the language of ``env``."""
+        amount = tools.format_amount(env, *amount)
         if action_type == "payment_reconciled":
             if is_payment:
-                return self.env._(
+                return env._(
                     "Payment %(payment)s reconciled with %(invoice)s (amount %(amount)s)",
                     payment=payer,
                     invoice=invoice,
                     amount=amount,
                 )
-            return self.env._(
+            return env._(
                 "%(document)s reconciled with %(invoice)s (amount %(amount)s)",
                 document=payer,
                 invoice=invoice,
                 amount=amount,
             )
         if is_payment:
-            return self.env._(
+            return env._(
                 "Payment %(payment)s unreconciled from %(invoice)s (amount %(amount)s)",
                 payment=payer,
                 invoice=invoice,
                 amount=amount,
             )
-        return self.env._(
+        return env._(
             "%(document)s unreconciled from %(invoice)s (amount %(amount)s)",
             document=payer,
             invoice=invoice,

@@ -102,7 +102,7 @@ class AccountMove(models.Model):
         document to the first status of the matching group, unless its current
         status already belongs to that group."""
         now = fields.Datetime.now()
-        moved = {}  # move id: "Status: old → new", logged in one call below
+        moved = {}  # move id: (old status, new status), logged in one call below
         renotify = self.browse()  # a new status: its time limit is told anew
         entered = self.browse()  # a new status: a new period for the report
         first_statuses = {}
@@ -122,9 +122,7 @@ class AccountMove(models.Model):
                 if move.workflow_status_id and isinstance(move.id, int):
                     # An accounting event moved the document (posting, payment,
                     # cancellation, reset): the history records the move.
-                    moved[move.id] = describe_change(
-                        move, "workflow_status_id", move.workflow_status_id, status
-                    )
+                    moved[move.id] = (move.workflow_status_id, status)
                 move.workflow_status_id = status
                 move.workflow_status_date = now
                 move.workflow_status_reason_id = False
@@ -138,9 +136,21 @@ class AccountMove(models.Model):
         entered._workflow_record_status_periods(now)
         if moved:
             changed = self.browse(list(moved))
-            bodies = changed._activity_log_untracked_bodies(moved) or None
+
+            def describe(env):
+                # "Status: old → new", in the language of ``env``.
+                return {
+                    move.id: describe_change(move.with_env(env), "workflow_status_id", *moved[move.id])
+                    for move in changed
+                }
+
+            # The row in the company's language, the chatter (where tracking
+            # left the change out) in the user's.
+            bodies = None
+            if changed._activity_log_tracking_discarded():
+                bodies = changed._activity_log_untracked_bodies(describe(self.env)) or None
             Log = self.env["invoice.activity.log"]
-            Log._log_action(changed, "status_changed", moved, chatter_body=bodies)
+            Log._log_action(changed, "status_changed", describe, chatter_body=bodies)
         if renotify:
             renotify._write_protected(
                 {"workflow_overdue_notified": False, "workflow_escalation_notified": False}
@@ -263,19 +273,26 @@ class AccountMove(models.Model):
             )
             self._workflow_record_status_periods(now)
             self._track_set_log_message(self._workflow_status_change_body(comment, reason, received_ref))
-            descriptions = {}
-            for move in self:
-                old_status, old_reason = before[move.id]
-                lines = [describe_change(move, "workflow_status_id", old_status, status)]
-                if reason or old_reason:
-                    lines.append(describe_change(move, "workflow_status_reason_id", old_reason, reason))
-                if received_ref is not None:
-                    lines.append(self.env._("Event reference: %(ref)s", ref=received_ref or "-"))
-                if comment:
-                    lines.append(comment)
-                descriptions[move.id] = "\n".join(lines)
+
+            def describe(env):
+                # The row of each document, in the language of ``env`` (the
+                # company's): the change, the reason, and the comment given
+                # on entry, whole.
+                descriptions = {}
+                for move in self.with_env(env):
+                    old_status, old_reason = before[move.id]
+                    lines = [describe_change(move, "workflow_status_id", old_status, status)]
+                    if reason or old_reason:
+                        lines.append(describe_change(move, "workflow_status_reason_id", old_reason, reason))
+                    if received_ref is not None:
+                        lines.append(env._("Event reference: %(ref)s", ref=received_ref or "-"))
+                    if comment:
+                        lines.append(env._("Comment: %(comment)s", comment=comment))
+                    descriptions[move.id] = "\n".join(lines)
+                return descriptions
+
             self.env["invoice.activity.log"]._log_action(
-                self, "status_received" if received_ref is not None else "status_changed", descriptions
+                self, "status_received" if received_ref is not None else "status_changed", describe
             )
             self._workflow_status_entered(status, comment, reason, received=received_ref is not None)
 

@@ -98,9 +98,9 @@ class AccountMove(models.Model):
             self.env["invoice.activity.log"]._log_action(
                 self,
                 "status_received",
-                self.env._(
+                lambda env: env._(
                     "Status received again: %(status)s. Event reference: %(ref)s",
-                    status=status.display_name,
+                    status=status.with_env(env).display_name,
                     ref=event_ref or "-",
                 ),
                 chatter_body=self._workflow_status_change_body(note, reason, event_ref or ""),

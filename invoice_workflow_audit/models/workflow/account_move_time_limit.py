@@ -145,5 +145,7 @@ class AccountMove(models.Model):
             self.env["invoice.activity.log"]._log_action(
                 move,
                 "status_escalated",
-                self.env._("Escalated to the status managers: %(status)s", status=status.display_name),
+                lambda env, status=status: env._(
+                    "Escalated to the status managers: %(status)s", status=status.with_env(env).display_name
+                ),
             )

@@ -115,7 +115,7 @@ class InvoiceLifecycleEvent(models.Model):
             self.env["invoice.activity.log"]._log_action(
                 moves,
                 "lifecycle_event_queued",
-                self.env._("Queued for the e-invoicing platform: %(code)s", code=labels[code]),
+                lambda env: env._("Queued for the e-invoicing platform: %(code)s", code=labels[code]),
             )
         return events.with_env(self.env)
 
@@ -153,9 +153,9 @@ class InvoiceLifecycleEvent(models.Model):
             self.env["invoice.activity.log"]._log_action(
                 event.move_id,
                 "lifecycle_event_sent",
-                self.env._(
+                lambda env, event=event: env._(
                     "Sent to the e-invoicing platform: %(event)s (reference %(ref)s)",
-                    event=event.display_name,
+                    event=event.with_env(env).display_name,
                     ref=event.external_ref or "-",
                 ),
             )
@@ -172,9 +172,9 @@ class InvoiceLifecycleEvent(models.Model):
             self.env["invoice.activity.log"]._log_action(
                 event.move_id,
                 "lifecycle_event_error",
-                self.env._(
+                lambda env, event=event: env._(
                     "Not delivered to the e-invoicing platform: %(event)s: %(message)s",
-                    event=event.display_name,
+                    event=event.with_env(env).display_name,
                     message=message or "-",
                 ),
             )

@@ -331,15 +331,22 @@ class InvoiceWorkflowStatus(models.Model):
         result = super().write(vals)
         if {"group_ids", "active", "company_id"} & vals.keys():
             self._clear_access_caches()
-        descriptions = {}
+        changes = {}
         for status in self:
             old = before[status.id]
-            changed = [fname for fname in fnames if status[fname] != old[fname]]
-            if changed:
-                descriptions[status.id] = status._activity_log_describe(changed, old)
-        if descriptions:
+            if changed := [fname for fname in fnames if status[fname] != old[fname]]:
+                changes[status.id] = changed
+
+        def describe(env):
+            # In the language of ``env`` (the company's), names included.
+            return {
+                status.id: status._activity_log_describe(changes[status.id], before[status.id])
+                for status in self.with_env(env).browse(list(changes))
+            }
+
+        if changes:
             self.env["invoice.activity.log"]._log_action(
-                self.browse(list(descriptions)), "status_config_modified", descriptions
+                self.browse(list(changes)), "status_config_modified", describe
             )
         return result
 
