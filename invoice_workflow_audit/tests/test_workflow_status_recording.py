@@ -7,7 +7,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import SQL
 
 from ..models.common import LOG_QUEUE_KEY
@@ -94,8 +94,10 @@ class TestWorkflowStatusRecording(RecordingCommon, WorkflowStatusCommon):
     def test_by_hand_through_posting_is_one_change(self):
         """Draft to a custom In progress status posts the draft, which passes
         through the first In progress status: one change, New → Sent."""
-        invoice = self._draft_invoice()
-        rows, messages = self._status_rows(invoice), self._status_messages(invoice)
+        created_on = datetime.now().replace(microsecond=0) - timedelta(hours=1)
+        with freeze_time(created_on):
+            invoice = self._draft_invoice()
+            rows, messages = self._status_rows(invoice), self._status_messages(invoice)
         invoice.action_set_workflow_status(self.status_sent)
         self.assertEqual(invoice.state, "posted")
         rows, messages = self._new_changes(invoice, rows, messages)
@@ -205,6 +207,22 @@ class TestWorkflowStatusRecording(RecordingCommon, WorkflowStatusCommon):
         self.assertEqual(
             self._periods(invoice).filtered(lambda p: not p.date_end).status_id, self.status_cancelled
         )
+
+    def test_a_change_written_by_another_users_request_is_recorded(self):
+        """Pending values are written by whichever request flushes them first
+        (a portal page, say): the change is recorded all the same."""
+        portal = new_test_user(self.env, login="iwa_recording_portal", groups="base.group_portal")
+        invoice = self._posted_invoice()
+        self._flush_tracking()
+        rows = self._status_rows(invoice)
+        self.env.cr.execute(SQL("UPDATE account_move SET state = 'cancel' WHERE id = %s", invoice.id))
+        invoice.invalidate_recordset(["state"])
+        invoice.modified(["state"])
+        self.assertEqual(invoice.workflow_status_id, self.status_cancelled)
+        self.env(user=portal).flush_all()
+        rows = self._status_rows(invoice) - rows
+        self.assertEqual(len(rows), 1)
+        self.assertIn("In progress → Cancelled", rows.description)
 
     def test_a_status_computed_on_a_form_records_nothing(self):
         notified = self._notified_yesterday()

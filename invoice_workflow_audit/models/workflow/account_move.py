@@ -316,7 +316,10 @@ class AccountMove(models.Model):
         }
         moved = self.browse(written).filtered(lambda move: move.workflow_status_id != before[move.id][0])
         if moved:
-            moved._record_status_change(before, "automatic")
+            # Whoever's request writes pending values (a portal page that
+            # searches, say) records them, as the status was computed: in
+            # superuser mode, under the acting user's name.
+            moved.sudo()._record_status_change(before, "automatic")
         return result
 
     def _record_status_change(self, before, origin, comment=None, reason=None, event_ref=None):
