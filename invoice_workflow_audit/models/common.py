@@ -83,6 +83,10 @@ LINE_CHANGES_KEY = "invoice_workflow_audit.line_changes"
 NAMES_KEY = "invoice_workflow_audit.names"
 # Documents printed or downloaded in the transaction: one print each.
 PRINTED_KEY = "invoice_workflow_audit.printed"
+# Documents whose change of status the workflow is writing and records itself
+# (by hand, received from the platform, moved by a rule): the flush path,
+# which records the changes made by accounting events, leaves them to it.
+STATUS_SET_KEY = "invoice_workflow_audit.status_set"
 
 
 class ProtectedFieldsMixin(models.AbstractModel):

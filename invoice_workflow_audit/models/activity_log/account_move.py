@@ -4,8 +4,8 @@ from odoo import models, tools
 
 class AccountMove(models.Model):
     """What the activity history records of invoices: creation, deletion,
-    posting, reset, cancellation, status changes and the edits of the fields
-    that matter, from the operations themselves."""
+    posting, reset, cancellation and the edits of the fields that matter,
+    from the operations themselves."""
 
     _name = "account.move"
     _inherit = ["account.move", "invoice.activity.log.mixin"]
@@ -31,10 +31,7 @@ class AccountMove(models.Model):
         if "state" in changes:
             action = {"posted": "document_posted", "draft": "document_reset", "cancel": "document_cancelled"}
             actions.append((action.get(self.state, "document_modified"), ["state"]))
-        # Status changes are recorded by the workflow itself (models/workflow):
-        # by hand, received from the platform, or moved by an accounting event.
-        status_fields = {"workflow_status_id", "workflow_status_reason_id"}
-        return actions + super()._activity_log_actions(changes - {"state"} - status_fields)
+        return actions + super()._activity_log_actions(changes - {"state"})
 
     def button_set_checked(self):
         result = super().button_set_checked()

@@ -1,11 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 
+from contextlib import contextmanager
+
 from markupsafe import Markup
 
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
-from ..common import SETTLED_PAYMENT_STATES, STATUS_GROUPS, describe_change
+from ..common import SETTLED_PAYMENT_STATES, STATUS_GROUPS, STATUS_SET_KEY, describe_change
 from .lifecycle_codes import COMPLETED_CODE, FINAL_CODES, REASON_REQUIRED_CODES, SUSPENDED_CODE
 
 # Kept by the workflow itself: users read them, never write them.
@@ -16,7 +19,12 @@ WORKFLOW_PROTECTED_FIELDS = (
     "workflow_escalation_deadline",
     "workflow_escalation_notified",
     "workflow_status_reason_id",
+    "workflow_overdue_notice_date",
+    "workflow_escalation_notice_date",
 )
+# The fields a change of status writes: the workflow records their changes
+# itself (_record_status_change), the history's mixin leaves them out.
+STATUS_FIELDS = ("workflow_status_id", "workflow_status_date", "workflow_status_reason_id")
 
 
 class AccountMove(models.Model):
@@ -100,11 +108,13 @@ class AccountMove(models.Model):
         """Keep the status true to the accounting state: posting, full payment,
         removal of that payment, cancelling and resetting to draft move the
         document to the first status of the matching group, unless its current
-        status already belongs to that group."""
+        status already belongs to that group.
+
+        Only the status, its date and its reason are computed here: the change
+        is recorded when it is written (``_write_multi``), and what follows
+        from the status date (the notices of its time limit) is computed from
+        it, so that computing a status on a form or in memory records nothing."""
         now = fields.Datetime.now()
-        moved = {}  # move id: (old status, new status), logged in one call below
-        renotify = self.browse()  # a new status: its time limit is told anew
-        entered = self.browse()  # a new status: a new period for the report
         first_statuses = {}
         for move in self:
             status = move.workflow_status_id
@@ -119,42 +129,21 @@ class AccountMove(models.Model):
                         first_statuses[key] = status._get_first_status(group, company)
                     status = first_statuses[key]
             if status != move.workflow_status_id:
-                if move.workflow_status_id and isinstance(move.id, int):
-                    # An accounting event moved the document (posting, payment,
-                    # cancellation, reset): the history records the move.
-                    moved[move.id] = (move.workflow_status_id, status)
                 move.workflow_status_id = status
                 move.workflow_status_date = now
                 move.workflow_status_reason_id = False
-                entered |= move
-                if move.workflow_overdue_notified or move.workflow_escalation_notified:
-                    renotify |= move
             else:
                 move.workflow_status_id = move.workflow_status_id
-                move.workflow_status_date = move.workflow_status_date
+                # A status given at creation starts its stay now.
+                move.workflow_status_date = move.workflow_status_date or (now if status else False)
                 move.workflow_status_reason_id = move.workflow_status_reason_id
-        entered._workflow_record_status_periods(now)
-        if moved:
-            changed = self.browse(list(moved))
 
-            def describe(env):
-                # "Status: old → new", in the language of ``env``.
-                return {
-                    move.id: describe_change(move.with_env(env), "workflow_status_id", *moved[move.id])
-                    for move in changed
-                }
-
-            # The row in the company's language, the chatter (where tracking
-            # left the change out) in the user's.
-            bodies = None
-            if changed._activity_log_tracking_discarded():
-                bodies = changed._activity_log_untracked_bodies(describe(self.env)) or None
-            Log = self.env["invoice.activity.log"]
-            Log._log_action(changed, "status_changed", describe, chatter_body=bodies)
-        if renotify:
-            renotify._write_protected(
-                {"workflow_overdue_notified": False, "workflow_escalation_notified": False}
-            )
+    @api.model
+    @tools.ormcache()
+    def _activity_log_fields(self):
+        # The workflow records its changes of status itself, with their origin
+        # (_record_status_change): the history's mixin leaves them out.
+        return super()._activity_log_fields() - set(STATUS_FIELDS)
 
     def _read_group_expand_workflow_status_id(self, statuses, domain):
         # Every status whose documents the user may see shows as a kanban
@@ -176,10 +165,17 @@ class AccountMove(models.Model):
     def create(self, vals_list):
         explicit = [bool(vals.get("workflow_status_id")) for vals in vals_list]
         moves = super().create(vals_list)
-        if any(explicit) and not self._is_protected_write():
-            for move, is_explicit in zip(moves, explicit, strict=True):
-                if is_explicit:
+        if any(explicit):
+            given = self.browse(
+                [move.id for move, is_explicit in zip(moves, explicit, strict=True) if is_explicit]
+            )
+            if not self._is_protected_write():
+                for move in given:
                     move._check_workflow_status_on_create()
+            # A status computed at creation is recorded when it is written
+            # (_write_multi); one given is in the table already.
+            empty = (self.env["invoice.workflow.status"], self.env["invoice.lifecycle.reason"])
+            given.with_env(self.env)._record_status_change(dict.fromkeys(given.ids, empty), "automatic")
         return moves
 
     def _check_workflow_status_on_create(self):
@@ -252,53 +248,138 @@ class AccountMove(models.Model):
         self._set_workflow_status(status, comment, reason)
         return True
 
-    def _set_workflow_status(self, status, comment, reason, received_ref=None):
-        """Move the documents into ``status``, checks done: the one place that
-        records a change of status by hand or received from the platform.
-        All or nothing: an accounting action refused by Odoo on one document
-        leaves every document as it was."""
+    def _set_workflow_status(self, status, comment, reason, origin="manual", event_ref=None):
+        """Move the documents into ``status``, checks done: by hand
+        (``origin`` "manual"), received from the platform ("received", with
+        the platform's ``event_ref``) or by a rule of the workflow
+        ("automatic", a full payment marking an invoice cashed). All or
+        nothing: an accounting action refused by Odoo on one document leaves
+        every document as it was.
+
+        The accounting action passes through the status of its group (posting
+        through the first In progress status): the change is recorded once,
+        from the status before to ``status``."""
         with self.env.cr.savepoint():
-            for move in self:
-                move._apply_workflow_accounting_action(status)
+            # A change an accounting event made and not yet written is its own.
+            self.flush_recordset(STATUS_FIELDS)
             before = {move.id: (move.workflow_status_id, move.workflow_status_reason_id) for move in self}
-            now = fields.Datetime.now()
-            self._write_protected(
-                {
-                    "workflow_status_id": status.id,
-                    "workflow_status_date": now,
-                    "workflow_overdue_notified": False,
-                    "workflow_escalation_notified": False,
-                    "workflow_status_reason_id": reason.id,
-                }
+            with self._workflow_setting_status():
+                for move in self:
+                    move._apply_workflow_accounting_action(status)
+                self._write_protected(
+                    {
+                        "workflow_status_id": status.id,
+                        "workflow_status_date": fields.Datetime.now(),
+                        "workflow_status_reason_id": reason.id,
+                    }
+                )
+                self.flush_recordset(STATUS_FIELDS)
+            self._record_status_change(before, origin, comment=comment, reason=reason, event_ref=event_ref)
+
+    @contextmanager
+    def _workflow_setting_status(self):
+        """While the workflow writes the status of these documents itself, the
+        flush path leaves the recording of their change to it."""
+        setting = self.env.cr.precommit.data.setdefault(STATUS_SET_KEY, set())
+        added = set(self.ids) - setting
+        setting |= added
+        try:
+            yield
+        finally:
+            setting -= added
+
+    def _write_multi(self, vals_list):
+        # Where every stored status reaches the database: a status computed
+        # from the accounting state (posting, payment, cancellation, reset,
+        # creation) is recorded here, once written, not in its compute.
+        setting = self.env.cr.precommit.data.get(STATUS_SET_KEY, ())
+        written = [
+            record.id
+            for record, vals in zip(self, vals_list, strict=True)
+            if "workflow_status_id" in vals and record.id not in setting
+        ]
+        if not written:
+            return super()._write_multi(vals_list)
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, workflow_status_id, workflow_status_reason_id FROM account_move WHERE id IN %s",
+                tuple(written),
             )
-            self._workflow_record_status_periods(now)
-            self._track_set_log_message(self._workflow_status_change_body(comment, reason, received_ref))
+        )
+        stored = {move_id: (status_id, reason_id) for move_id, status_id, reason_id in self.env.cr.fetchall()}
+        result = super()._write_multi(vals_list)
+        Status = self.env["invoice.workflow.status"]
+        Reason = self.env["invoice.lifecycle.reason"]
+        before = {
+            move_id: (Status.browse(status_id), Reason.browse(reason_id))
+            for move_id, (status_id, reason_id) in stored.items()
+        }
+        moved = self.browse(written).filtered(lambda move: move.workflow_status_id != before[move.id][0])
+        if moved:
+            # Whoever's request writes pending values (a portal page that
+            # searches, say) records them, as the status was computed: in
+            # superuser mode, under the acting user's name.
+            moved.sudo()._record_status_change(before, "automatic")
+        return result
 
-            def describe(env):
-                # The row of each document, in the language of ``env`` (the
-                # company's): the change, the reason, and the comment given
-                # on entry, whole.
-                descriptions = {}
-                for move in self.with_env(env):
-                    old_status, old_reason = before[move.id]
-                    lines = [describe_change(move, "workflow_status_id", old_status, status)]
-                    if reason or old_reason:
-                        lines.append(describe_change(move, "workflow_status_reason_id", old_reason, reason))
-                    if received_ref is not None:
-                        lines.append(env._("Event reference: %(ref)s", ref=received_ref or "-"))
-                    if comment:
-                        lines.append(env._("Comment: %(comment)s", comment=comment))
-                    descriptions[move.id] = "\n".join(lines)
-                return descriptions
+    def _record_status_change(self, before, origin, comment=None, reason=None, event_ref=None):
+        """The one place that records a change of status, whatever moved the
+        documents: by hand (``origin`` "manual", with the user's ``comment``
+        and ``reason``), received from the platform ("received", with its
+        ``event_ref``) or an accounting event or a rule of the workflow
+        ("automatic"). ``before`` maps each document's id to its status and
+        reason before the change; the documents hold the new ones.
 
-            self.env["invoice.activity.log"]._log_action(
-                self, "status_received" if received_ref is not None else "status_changed", describe
+        Opens the document's period in its new status (the time-in-status
+        report), tells the chatter (the tracking of the status, with the body
+        of this origin) and the history (one row per document), and calls the
+        hook of the status entered. A document that had no status (created)
+        only opens its first period: its creation is logged as such."""
+        self._workflow_record_status_periods()
+        changed = self.filtered(lambda move: before[move.id][0])
+        if not changed:
+            return
+        received = origin == "received"
+        if origin != "automatic":
+            # The tracking of the status, written at commit, carries this body.
+            changed._track_set_log_message(
+                changed._workflow_status_change_body(comment, reason, origin, event_ref)
             )
-            self._workflow_status_entered(status, comment, reason, received=received_ref is not None)
 
-    def _workflow_status_entered(self, status, comment, reason, received):
-        """Hook: the documents just entered ``status`` (the lifecycle queues
-        the events this company sends)."""
+        def describe(env):
+            # The history's detail is written in each company's language.
+            descriptions = {}
+            for move in changed.with_env(env):
+                old_status, old_reason = (record.with_env(env) for record in before[move.id])
+                new_reason = move.workflow_status_reason_id
+                lines = [describe_change(move, "workflow_status_id", old_status, move.workflow_status_id)]
+                if new_reason or old_reason:
+                    lines.append(describe_change(move, "workflow_status_reason_id", old_reason, new_reason))
+                if received:
+                    lines.append(env._("Event reference: %(ref)s", ref=event_ref or "-"))
+                if comment:
+                    lines.append(env._("Comment: %(comment)s", comment=comment))
+                descriptions[move.id] = "\n".join(lines)
+            return descriptions
+
+        # Odoo tracks nothing on a document created in this transaction: a note
+        # tells the chatter what the history tells.
+        discarded = changed._activity_log_tracking_discarded()
+        self.env["invoice.activity.log"]._log_action(
+            changed,
+            "status_received" if received else "status_changed",
+            describe,
+            chatter_body=discarded._activity_log_untracked_bodies(describe(self.env)) if discarded else None,
+        )
+        for status in changed.workflow_status_id:
+            changed.filtered(
+                lambda move, status=status: move.workflow_status_id == status
+            )._workflow_status_entered(status, comment, reason, origin)
+
+    def _workflow_status_entered(self, status, comment, reason, origin):
+        """Hook: the documents just entered ``status``, moved by ``origin``
+        ("manual", "received" or "automatic"; the lifecycle queues the events
+        this company sends)."""
 
     @api.model
     def _workflow_reason_argument(self, reason, status):
@@ -362,10 +443,16 @@ class AccountMove(models.Model):
             raise UserError(self.env._("Choose one status to move the documents to."))
         return status
 
-    def _workflow_status_change_body(self, comment, reason=None, received_ref=None):
-        if received_ref is not None:
+    def _workflow_status_change_body(self, comment, reason=None, origin="manual", event_ref=None):
+        """The chatter's body of a change of status moved by ``origin``."""
+        if origin == "received":
             body = Markup("<p>%s</p>") % self.env._(
-                "Status received from the e-invoicing platform (event %(ref)s).", ref=received_ref or "-"
+                "Status received from the e-invoicing platform (event %(ref)s).", ref=event_ref or "-"
+            )
+        elif origin == "automatic":
+            body = Markup("<p>%s</p>") % self.env._(
+                "Status changed automatically: the document is now %(meaning)s.",
+                meaning=self._workflow_accounting_meaning(),
             )
         elif comment:
             body = Markup("<p>%s</p><p>%s</p>") % (self.env._("Status changed by hand. Comment:"), comment)
@@ -373,7 +460,7 @@ class AccountMove(models.Model):
             body = Markup("<p>%s</p>") % self.env._("Status changed by hand.")
         if reason:
             body += Markup("<p>%s</p>") % self.env._("Reason: %(reason)s", reason=reason.display_name)
-        if received_ref is not None and comment:
+        if origin != "manual" and comment:
             body += Markup("<p>%s</p>") % comment
         return body
 
@@ -559,10 +646,7 @@ class AccountMove(models.Model):
     def _track_get_default_log_message(self, tracked_fields):
         # A status change nobody asked for by hand comes from an accounting event.
         if "workflow_status_id" in tracked_fields and self.workflow_status_id:
-            return Markup("<p>%s</p>") % self.env._(
-                "Status changed automatically: the document is now %(meaning)s.",
-                meaning=self._workflow_accounting_meaning(),
-            )
+            return self._workflow_status_change_body(None, origin="automatic")
         return super()._track_get_default_log_message(tracked_fields)
 
     def _workflow_accounting_meaning(self):

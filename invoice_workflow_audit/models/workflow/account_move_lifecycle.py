@@ -93,7 +93,7 @@ class AccountMove(models.Model):
         if status != self.workflow_status_id:
             self._check_workflow_target(status)
             self._check_workflow_accounting_action(status)
-            self._set_workflow_status(status, note, reason, received_ref=event_ref or "")
+            self._set_workflow_status(status, note, reason, origin="received", event_ref=event_ref)
         else:
             self.env["invoice.activity.log"]._log_action(
                 self,
@@ -103,7 +103,7 @@ class AccountMove(models.Model):
                     status=status.with_env(env).display_name,
                     ref=event_ref or "-",
                 ),
-                chatter_body=self._workflow_status_change_body(note, reason, event_ref or ""),
+                chatter_body=self._workflow_status_change_body(note, reason, "received", event_ref),
             )
         events = Event._queue(
             self,
@@ -143,9 +143,9 @@ class AccountMove(models.Model):
     # Sent to the platform
     # ------------------------------------------------------------------
 
-    def _workflow_status_entered(self, status, comment, reason, received):
-        super()._workflow_status_entered(status, comment, reason, received)
-        if received or not status.lifecycle_code or status.lifecycle_received:
+    def _workflow_status_entered(self, status, comment, reason, origin):
+        super()._workflow_status_entered(status, comment, reason, origin)
+        if origin == "received" or not status.lifecycle_code or status.lifecycle_received:
             return
         amounts = {}
         if status.lifecycle_code in AMOUNT_CODES:
@@ -167,7 +167,9 @@ class AccountMove(models.Model):
                 continue
             status = move._lifecycle_status(ENCAISSEE)
             if status and status in move.workflow_status_id.next_status_ids:
-                move._set_workflow_status(status, None, self.env["invoice.lifecycle.reason"])
+                move._set_workflow_status(
+                    status, None, self.env["invoice.lifecycle.reason"], origin="automatic"
+                )
 
     # ------------------------------------------------------------------
     # Statuses that hold a document

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import models
+from odoo import fields, models
 from odoo.tools import SQL
 
 
@@ -10,40 +10,42 @@ class AccountMove(models.Model):
 
     _inherit = "account.move"
 
-    def _workflow_record_status_periods(self, now):
-        """The documents entered their current status at ``now``: close their
-        open period and open one in that status.
+    def _workflow_record_status_periods(self):
+        """The documents entered their current status at their status date:
+        close their open period and open one in that status.
 
-        Plain SQL on purpose: this runs inside the status compute, in the
-        middle of account's own recomputations (posting, cancelling), where an
-        ORM search or unlink would flush them half done. Values come from the
-        cache, the period rows are nobody's cache."""
+        Plain SQL on purpose: this runs where the status is written (the
+        flush, in the middle of account's own recomputations when posting or
+        cancelling), where an ORM search or unlink would flush them half done.
+        Values come from the cache, the period rows are nobody's cache."""
         moves = self.filtered(lambda move: isinstance(move.id, int))
         if not moves:
             return
         cr = self.env.cr
-        # A status entered and left within the same second is no stay (Change
-        # Status to a custom In progress status posts first, and posting
-        # passes through the first In progress status): it is dropped.
+        now = fields.Datetime.now()
+        dates = {move.id: move.workflow_status_date or now for move in moves}
+        entered = SQL(", ").join(SQL("(%s, %s::timestamp)", move_id, date) for move_id, date in dates.items())
+        # A status entered and left within the same second is no stay (a
+        # payment marks the invoice Paid, then the lifecycle Encaissée): it
+        # is dropped; the stay before is closed.
         cr.execute(
             SQL(
                 """
-                DELETE FROM invoice_workflow_status_period
-                 WHERE move_id IN %(moves)s AND date_end IS NULL AND date_start >= %(now)s
+                WITH entered(move_id, date_start) AS (VALUES %(entered)s),
+                dropped AS (
+                    DELETE FROM invoice_workflow_status_period period
+                     USING entered
+                     WHERE period.move_id = entered.move_id AND period.date_end IS NULL
+                       AND period.date_start >= entered.date_start
+                )
+                UPDATE invoice_workflow_status_period period
+                   SET date_end = entered.date_start, write_uid = %(uid)s,
+                       write_date = NOW() AT TIME ZONE 'UTC'
+                  FROM entered
+                 WHERE period.move_id = entered.move_id AND period.date_end IS NULL
+                   AND period.date_start < entered.date_start
                 """,
-                moves=tuple(moves.ids),
-                now=now,
-            )
-        )
-        cr.execute(
-            SQL(
-                """
-                UPDATE invoice_workflow_status_period
-                   SET date_end = %(now)s, write_uid = %(uid)s, write_date = NOW() AT TIME ZONE 'UTC'
-                 WHERE move_id IN %(moves)s AND date_end IS NULL
-                """,
-                moves=tuple(moves.ids),
-                now=now,
+                entered=entered,
                 uid=self.env.uid,
             )
         )
@@ -54,7 +56,7 @@ class AccountMove(models.Model):
                 move.company_id.id,
                 move.workflow_status_id.id,
                 self.env.uid,
-                now,
+                dates[move.id],
                 self.env.uid,
                 self.env.uid,
             )

@@ -26,7 +26,15 @@ class AccountMove(models.Model):
         search="_search_workflow_status_overdue",
         help="The document stayed in its status longer than the status allows.",
     )
+    workflow_overdue_notice_date = fields.Datetime(
+        string="Overdue Notice On",
+        readonly=True,
+        copy=False,
+        help="When the responsible last got the to-do activity of an overdue status.",
+    )
     workflow_overdue_notified = fields.Boolean(
+        compute="_compute_workflow_notified",
+        store=True,
         copy=False,
         help="Technical: the responsible got the to-do activity for the current overdue status.",
     )
@@ -44,7 +52,15 @@ class AccountMove(models.Model):
         search="_search_workflow_status_escalated",
         help="Overdue beyond the escalation delay of its status: the status managers were told.",
     )
+    workflow_escalation_notice_date = fields.Datetime(
+        string="Escalation Notice On",
+        readonly=True,
+        copy=False,
+        help="When the status managers last got the activity of an escalation.",
+    )
     workflow_escalation_notified = fields.Boolean(
+        compute="_compute_workflow_notified",
+        store=True,
         copy=False,
         help="Technical: the status managers got the activity for the current escalation.",
     )
@@ -64,6 +80,18 @@ class AccountMove(models.Model):
             else:
                 move.workflow_status_deadline = False
                 move.workflow_escalation_deadline = False
+
+    @api.depends("workflow_status_date", "workflow_overdue_notice_date", "workflow_escalation_notice_date")
+    def _compute_workflow_notified(self):
+        """A notice counts for the status the document is in: one sent before
+        the document entered it (its status date) was about an earlier stay,
+        so entering a status, by whatever path, makes its notices due anew."""
+        for move in self:
+            since = move.workflow_status_date
+            overdue = move.workflow_overdue_notice_date
+            escalation = move.workflow_escalation_notice_date
+            move.workflow_overdue_notified = bool(overdue) and (not since or overdue > since)
+            move.workflow_escalation_notified = bool(escalation) and (not since or escalation > since)
 
     @api.depends("workflow_status_deadline", "workflow_escalation_deadline")
     def _compute_workflow_status_overdue(self):
@@ -116,10 +144,11 @@ class AccountMove(models.Model):
                 ),
                 user_id=(move.invoice_user_id or move.create_uid).id,
             )
-        moves._write_protected({"workflow_overdue_notified": True})
+        now = fields.Datetime.now()
+        moves._write_protected({"workflow_overdue_notice_date": now})
         to_escalate = self.search(escalated, limit=batch_size)
         to_escalate._escalate_workflow_status()
-        to_escalate._write_protected({"workflow_escalation_notified": True})
+        to_escalate._write_protected({"workflow_escalation_notice_date": now})
         remaining = self.search_count(overdue) + self.search_count(escalated)
         self.env["ir.cron"]._notify_progress(done=len(moves) + len(to_escalate), remaining=remaining)
 

@@ -11,9 +11,9 @@ class InvoiceWorkflowStatusPeriod(models.Model):
     ``status_changed`` rows exist only where the company enabled the history,
     and the chatter's tracking values are skipped whenever a caller passes
     ``tracking_disable`` or ``mail_notrack`` in its context, which a client
-    sends as it likes. The two places where a status changes
-    (``account.move._set_workflow_status`` and ``_compute_workflow_status_id``)
-    record each period, whatever the context says. Nobody but them writes
+    sends as it likes. The one method that records a change of status
+    (``account.move._record_status_change``) records each period, whatever
+    the context says. Nobody but them writes
     these rows: no access right is granted on this model."""
 
     _name = "invoice.workflow.status.period"
