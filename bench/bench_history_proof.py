@@ -89,7 +89,7 @@ def main():
     results = {}
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        company = env["res.company"].create({"name": "IWA proof bench"})
+        company = env["res.company"].create({"name": f"IWA proof bench {time.time():.0f}"})
         env.user.company_ids |= company
         Log, Link = env["invoice.activity.log"], env["invoice.activity.log.link"]
         started = time.perf_counter()
