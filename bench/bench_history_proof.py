@@ -10,9 +10,11 @@ rows is closed and archived (``invoice.activity.log.archive._generate``: time,
 size, the process's peak RSS above its RSS when the archive started, sampled
 every 20 ms), and the archive's own ``verify.py`` is run on it (time).
 
-Runs inside one transaction of an existing database with the addon
-installed, on a company of its own, and rolls everything back (the archive's
-file stays in the filestore until Odoo's garbage collector takes it):
+Runs on a copy of ``-d`` (a database with the addon installed; its signing
+key file is copied along), ``iwa_bench_proof``, dropped at the end unless
+``--keep``: as on a server, the rows are committed when written and each
+batch when sealed, then ``VACUUM ANALYZE`` (what autovacuum does after such a
+load) before Verify; everything is on a company of its own:
 
     bench/bench_history_proof.py -d iwa_proof --rows 1000000
 
@@ -24,6 +26,7 @@ import argparse
 import base64
 import io
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -73,23 +76,45 @@ def main():
     parser.add_argument("--chunk", type=int, default=10_000)
     parser.add_argument("--verify-reps", type=int, default=5)
     parser.add_argument("--skip-archive", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the database iwa_bench_proof")
     parser.add_argument("--addons-path", default=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     args = parser.parse_args()
 
     import odoo
+
+    database = "iwa_bench_proof"
+    odoo.tools.config.parse_config(
+        ["--addons-path", f"{args.addons_path},/opt/odoo18/odoo/addons", "-d", database]
+    )
+    odoo.modules.module.initialize_sys_path()
+    from odoo.addons.invoice_workflow_audit.models.activity_log.invoice_activity_log_key import key_path
+
+    subprocess.run(["dropdb", "--if-exists", database], check=True)
+    subprocess.run(["createdb", "-T", args.database, database], check=True)
+    os.makedirs(os.path.dirname(key_path(database)), exist_ok=True)
+    shutil.copy(key_path(args.database), key_path(database))
+    try:
+        return run(args, database)
+    finally:
+        odoo.sql_db.close_all()
+        if not args.keep:
+            subprocess.run(["dropdb", "--if-exists", database], check=True)
+            shutil.rmtree(os.path.dirname(key_path(database)), ignore_errors=True)
+            shutil.rmtree(odoo.tools.config.filestore(database), ignore_errors=True)
+
+
+def run(args, database):
+    import odoo
     from odoo import SUPERUSER_ID, api
 
-    odoo.tools.config.parse_config(
-        ["--addons-path", f"{args.addons_path},/opt/odoo18/odoo/addons", "-d", args.database]
-    )
-    registry = odoo.registry(args.database)
+    registry = odoo.modules.registry.Registry(database)
     # The rows are dated in the previous month, which is complete: it can be
     # closed and archived.
     day = date.today().replace(day=1) - timedelta(days=15)
     results = {}
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        company = env["res.company"].create({"name": "IWA proof bench"})
+        company = env["res.company"].create({"name": f"IWA proof bench {time.time():.0f}"})
         env.user.company_ids |= company
         Log, Link = env["invoice.activity.log"], env["invoice.activity.log.link"]
         started = time.perf_counter()
@@ -110,19 +135,23 @@ def main():
                     for index in range(min(args.chunk, args.rows - offset))
                 ]
             )
+            cr.commit()
         results["write_s"] = time.perf_counter() - started
         cr.execute("ANALYZE invoice_activity_log_pending")
         started = time.perf_counter()
         batches, sealed = 0, 0
         while count := Link._seal(company, max_batches=1):
             sealed, batches = sealed + count, batches + 1
+            cr.commit()
         seal_s = time.perf_counter() - started
-        cr.execute("ANALYZE invoice_activity_log_link")
-        cr.execute("ANALYZE invoice_activity_log")
+        with registry.cursor() as vacuum_cr:
+            vacuum_cr._cnx.autocommit = True
+            vacuum_cr.execute("VACUUM ANALYZE invoice_activity_log, invoice_activity_log_link")
         started = time.perf_counter()
         bare = Link._verify_chain(company)
         verify_all_s = time.perf_counter() - started
         env["invoice.activity.log.seal"]._make_seal(company)
+        cr.commit()
         verify_times = []
         for _rep in range(args.verify_reps):
             started = time.perf_counter()
@@ -146,7 +175,7 @@ def main():
                 )
                 verify_py_s = time.perf_counter() - started
             archived = (archive.row_count, archive.date_from, archive.date_to)
-        cr.rollback()
+        cr.commit()
     print(f"rows written (writer path, MAC, {args.chunk}/INSERT): {args.rows} in {results['write_s']:.1f} s")
     print(
         f"_seal: {sealed} rows in {batches} batches, {seal_s:.1f} s,"
