@@ -460,10 +460,15 @@ class InvoiceActivityLogLink(models.Model):
             SELECT position, log_id, reason FROM (
                 SELECT k.position, k.log_id,
                        CASE WHEN k.position > 1 AND prev.id IS NULL AND anchor.id IS NULL THEN 'missing_link'
-                            WHEN log.id IS NULL THEN 'missing_row'
-                            ELSE 'altered_row' END AS reason
+                            WHEN log.id IS NOT NULL THEN 'altered_row'
+                            -- a row of another company is no row of this chain
+                            WHEN EXISTS (SELECT 1 FROM invoice_activity_log other WHERE other.id = k.log_id)
+                                 THEN 'altered_row'
+                            ELSE 'missing_row' END AS reason
                   FROM invoice_activity_log_link k
-                  LEFT JOIN invoice_activity_log log ON log.id = k.log_id
+                  -- the company's rows only: PostgreSQL hashes them, not the
+                  -- whole history of every company
+                  LEFT JOIN invoice_activity_log log ON log.id = k.log_id AND log.company_id = k.company_id
                   LEFT JOIN invoice_activity_log_link prev
                          ON prev.company_id = k.company_id AND prev.position = k.position - 1
                   -- after a purge, the chain continues from the anchor hash
@@ -472,7 +477,6 @@ class InvoiceActivityLogLink(models.Model):
                  WHERE k.company_id = %(company)s
                    AND ((k.position > 1 AND prev.id IS NULL AND anchor.id IS NULL)
                         OR log.id IS NULL
-                        OR log.company_id <> k.company_id
                         OR k.hash_version NOT IN (1, %(version)s)
                         OR (k.hash_version = %(version)s AND k.hash <> %(hash)s))
                 -- Planned for the whole chain (an intact chain has no
