@@ -131,6 +131,17 @@ class TestActivityLogIntegrity(ActivityLogChainCommon):
         self.assertEqual(result["type"], "danger")
         self.assertIn(f"position {position}", result["message"])
 
+    def test_a_row_deleted_under_its_link_is_named(self):
+        # Links carry no foreign key (the sealer does not lock the rows it
+        # chains): a row deleted in SQL, its link left, is named by Verify.
+        links = self._sealed_history()
+        log_id, position, _hash = links[1]
+        self.env.cr.execute(SQL("DELETE FROM invoice_activity_log WHERE id = %s", log_id))
+        result = self._verify()
+        self.assertEqual(result["type"], "danger")
+        self.assertIn(f"position {position} (#{log_id}", result["message"])
+        self.assertIn("deleted", result["message"])
+
     def test_a_row_taken_out_of_the_chain_is_caught(self):
         self._sealed_history(1)
         self._posted_invoice()
