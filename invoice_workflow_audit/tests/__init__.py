@@ -37,3 +37,4 @@ from . import test_activity_log_admin_changes
 from . import test_workflow_status_time_report
 from . import test_activity_log_family
 from . import test_activity_log_language
+from . import test_invoice_recurrence_scheduler

@@ -418,16 +418,21 @@ class InvoiceRecurrence(models.Model):
                 for recurrence, day, move in generated
             }
         )
-        last_day, count = {}, defaultdict(int)
-        for recurrence, day, _move in generated:
+        last_day, count, next_dates = {}, defaultdict(int), {}
+        for recurrence, day, move in generated:
             last_day[recurrence], count[recurrence] = day, count[recurrence] + 1
+            next_dates[move] = recurrence._next_period_date(day)
         progress = defaultdict(list)
         for recurrence, day in last_day.items():
             key = (recurrence.period_count + count[recurrence], recurrence._next_period_date(day))
             progress[key].append(recurrence.id)
         served = fields.Datetime.now()
+        # The next date goes into the note of each document below, not into a
+        # tracking message of its own: one more message and tracking value per
+        # recurrence and call, inserted one by one at commit.
+        schedule = self.with_context(mail_notrack=True)
         for (period_count, date_next), ids in progress.items():
-            self.browse(ids)._write_protected(
+            schedule.browse(ids)._write_protected(
                 {"period_count": period_count, "date_next": date_next, "date_last_served": served}
             )
         self._log_per_document(
@@ -440,7 +445,11 @@ class InvoiceRecurrence(models.Model):
                     date=format_date(self.env, day),
                 ),
                 Markup("<p>%s</p>")
-                % self.env._("Document created: %(document)s", document=move._get_html_link()),
+                % self.env._(
+                    "Document created: %(document)s. Next date: %(date)s.",
+                    document=move._get_html_link(),
+                    date=format_date(self.env, next_dates[move]),
+                ),
             ),
         )
 
