@@ -118,18 +118,10 @@ class InvoiceRecurrence(models.Model):
         self.ensure_one()
         if not self.revision_index_id or day.month != self.revision_month or day <= self.date_start:
             return False
-        month_start = day.replace(day=1)
-        return (
-            not self.env["invoice.recurrence.revision"]
-            .sudo()
-            .search_count(
-                [
-                    ("recurrence_id", "=", self.id),
-                    ("date", ">=", month_start),
-                    ("date", "<", month_start + relativedelta(months=1)),
-                ],
-                limit=1,
-            )
+        # Through the one2many, as _revised_prices reads it: one query for
+        # the revisions of the whole batch.
+        return not self.sudo().revision_ids.filtered(
+            lambda revision: (revision.date.year, revision.date.month) == (day.year, day.month)
         )
 
     def _revised_prices(self, day):
