@@ -9,7 +9,8 @@ from psycopg2 import errors as pg_errors
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, format_date, groupby
+from odoo.osv import expression
+from odoo.tools import SQL, create_index, format_date, groupby
 
 from .invoice_recurrence_resume import GenerationError
 
@@ -22,6 +23,12 @@ CONCURRENCY_ERRORS = (pg_errors.LockNotAvailable, pg_errors.SerializationFailure
 # Documents one call of the scheduler generates at most (one transaction),
 # shared among the recurrences of the call.
 MAX_PERIODS_PER_CALL = 200
+# The scheduler's rotation: the recurrences served longest ago first.
+SCHEDULER_ORDER = "date_last_served ASC NULLS FIRST, date_next, id"
+# Due recurrences a call counts beyond its batch, at most: enough for the
+# runner to call again and for the operator to see the size of a backlog,
+# without reading every due row on every call.
+REMAINING_COUNTED = 10 * MAX_PERIODS_PER_CALL
 
 
 class InvoiceRecurrence(models.Model):
@@ -42,6 +49,19 @@ class InvoiceRecurrence(models.Model):
     # ------------------------------------------------------------------
     # The scheduler
     # ------------------------------------------------------------------
+
+    def init(self):
+        result = super().init()
+        # The rotation's order, running recurrences only: a call reads its
+        # batch from the head of it instead of sorting every due recurrence.
+        create_index(
+            self.env.cr,
+            "invoice_recurrence_rotation_index",
+            self._table,
+            ["date_last_served NULLS FIRST", "date_next", "id"],
+            where="state = 'running'",
+        )
+        return result
 
     @api.model
     def _get_due_recurrences_domain(self, date_ref=None):
@@ -69,6 +89,9 @@ class InvoiceRecurrence(models.Model):
         """Generate the due documents of a batch of recurrences and report
         progress to the cron.
 
+        A call costs what its batch costs, whatever the backlog: it selects
+        and locks the ``batch_size`` due recurrences it serves and no other
+        (``_lock_due_batch``), so that other workers take the next ones.
         Fair: the batch is taken in rotation (the recurrences served longest
         ago first, ``date_last_served``) and each of its recurrences gets its
         share of the call, ``max_periods`` divided among them: a daily
@@ -77,30 +100,25 @@ class InvoiceRecurrence(models.Model):
         and calls again at once only when the call reports some work ``done``
         and some ``remaining`` (``done=0`` reads as "this job does not report
         progress": the run ends and the next one is tomorrow). So ``done``
-        is the documents generated plus the recurrences stopped (a stop is
-        work done: a batch of failures must not end the run), ``remaining``
-        the documents still due of the recurrences this worker may generate.
-        Recurrences another worker holds (skipped locked) are that worker's:
-        neither done nor remaining here, so nothing spins on them. Nothing
-        here commits: each call is one transaction of the runner.
+        is the documents generated plus the recurrences stopped or ended (a
+        stop is work done: a batch of failures must not end the run), and
+        ``remaining`` a lower bound of the documents still due that a worker
+        may take (``_remaining_documents``). Recurrences another worker holds
+        are that worker's: a call that finds none free reports nothing left,
+        so nothing spins on them. Nothing here commits: each call is one
+        transaction of the runner.
         """
         todays = {
             company: self._company_today(company) for company in self.env["res.company"].sudo().search([])
         }
         date_ref = max(todays.values(), default=fields.Date.context_today(self))
-        due = self.search(
-            self._get_due_recurrences_domain(date_ref),
-            order="date_last_served ASC NULLS FIRST, date_next, id",
-        )
-        due = due.filtered(
-            lambda recurrence: recurrence.date_next <= todays.get(recurrence.company_id, date_ref)
-        )
-        # Another worker's recurrences are left out; None: one of them changed
-        # since this transaction began (_generate_batch then goes one by one).
-        free = due._lock_for_generation()
-        if free is None:
-            free = due
-        batch = free[:batch_size]
+        domain = self._get_scheduler_domain(todays, date_ref)
+        batch = self._lock_due_batch(domain, batch_size)
+        locked = batch is not None
+        if not locked:
+            # One of them changed since this transaction began: take the
+            # batch unlocked, _generate_batch locks it one by one.
+            batch = self.search(domain, order=SCHEDULER_ORDER, limit=batch_size)
         share = max(max_periods // len(batch), 1) if batch else 0
         moves = self.env["account.move"]
         for (company, lang), recurrences in groupby(
@@ -109,14 +127,13 @@ class InvoiceRecurrence(models.Model):
             # Causes, notes and e-mails in the responsible's language, dates
             # in its format: the scheduler's user has none of its own.
             recurrences = self.with_context(lang=lang).browse(recurrence.id for recurrence in recurrences)
-            moves |= recurrences._generate_batch(todays.get(company, date_ref), per_recurrence=share)
-        stopped = batch.filtered(lambda recurrence: recurrence.state == "stopped")
-        remaining = sum(
-            recurrence._due_period_count(todays.get(recurrence.company_id, date_ref))
-            for recurrence in free
-            if recurrence.state == "running"
-        )
-        done = len(moves) + len(stopped)
+            today = todays.get(company, date_ref)
+            if locked:
+                moves |= recurrences._generate_locked(today, per_recurrence=share)
+            else:
+                moves |= recurrences._generate_batch(today, per_recurrence=share)
+        done = len(moves) + len(batch.filtered(lambda recurrence: recurrence.state != "running"))
+        remaining = self._remaining_documents(batch, domain, batch_size, todays, date_ref)
         if remaining and not done:
             # Every recurrence of the batch collided with a change committed
             # meanwhile: the runner would end the run; a fresh transaction in
@@ -126,6 +143,79 @@ class InvoiceRecurrence(models.Model):
             )
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return len(moves)
+
+    @api.model
+    def _get_scheduler_domain(self, todays, date_ref):
+        """``_get_due_recurrences_domain`` on the latest company's day
+        ``date_ref``, each recurrence due on its company's day ``todays``
+        {company: date} (on ``date_ref`` when its company is not listed): a
+        recurrence of the 1st waits for its company's 1st."""
+        companies_of_day = defaultdict(list)
+        for company, today in todays.items():
+            companies_of_day[today].append(company.id)
+        listed = [company.id for company in todays]
+        unlisted = [("company_id", "not in", listed), ("date_next", "<=", date_ref)]
+        return expression.AND(
+            [
+                self._get_due_recurrences_domain(date_ref),
+                expression.OR(
+                    [
+                        *(
+                            [("company_id", "in", company_ids), ("date_next", "<=", today)]
+                            for today, company_ids in companies_of_day.items()
+                        ),
+                        unlisted,
+                    ]
+                ),
+            ]
+        )
+
+    @api.model
+    def _lock_due_batch(self, domain, limit):
+        """The first ``limit`` recurrences of ``domain`` in the rotation's
+        order that no other worker holds, locked for this transaction (FOR NO
+        KEY UPDATE SKIP LOCKED, in one query): the batch of a call, and only
+        it. The other due recurrences stay free for other workers, and the
+        cost does not grow with the backlog (an index follows the rotation).
+        None when one of them changed and was committed since the transaction
+        began."""
+        query = self._search(domain, order=SCHEDULER_ORDER, limit=limit)
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "%s FOR NO KEY UPDATE OF %s SKIP LOCKED",
+                        query.select(),
+                        SQL.identifier(query.table),
+                    ),
+                    log_exceptions=False,
+                )
+                ids = [row[0] for row in self.env.cr.fetchall()]
+        except pg_errors.SerializationFailure:
+            return None
+        batch = self.browse(ids)
+        batch.invalidate_recordset()
+        return batch
+
+    @api.model
+    def _remaining_documents(self, batch, domain, batch_size, todays, date_ref):
+        """What a call reports as ``remaining``: at least this many documents
+        are still due and free for a worker. The periods left to the
+        recurrences of ``batch`` (computed, not counted) plus one per due
+        recurrence beyond it, counted up to REMAINING_COUNTED only. A batch
+        smaller than ``batch_size`` saw every free due recurrence: those
+        beyond it are held by other workers, theirs to report, and counted
+        here they would keep this worker's runner calling for nothing."""
+        left = sum(
+            recurrence._due_period_count(todays.get(recurrence.company_id, date_ref))
+            for recurrence in batch
+            if recurrence.state == "running"
+        )
+        if len(batch) < batch_size:
+            return left
+        query = self._search(expression.AND([domain, [("id", "not in", batch.ids)]]), limit=REMAINING_COUNTED)
+        self.env.cr.execute(SQL("SELECT count(*) FROM (%s) AS due", query.select(SQL("1"))))
+        return left + self.env.cr.fetchone()[0]
 
     def _responsible_lang(self):
         """The language the scheduler speaks for this recurrence: its
@@ -137,12 +227,6 @@ class InvoiceRecurrence(models.Model):
         """Generate the periods of these recurrences due up to ``today``, oldest
         first, ``per_recurrence`` at most for each and ``max_periods`` at most
         in all; a single recurrence is a batch of one. Returns the documents.
-
-        The batch is generated together: one ``create`` and one posting for all
-        its documents, one write of the recurrences, one chatter call per side.
-        If any of it fails, nothing of the batch is kept and it is generated
-        again one period at a time, each in its own savepoint, so that a failing
-        period stops its recurrence alone and keeps the periods before it.
         Recurrences another worker holds are skipped: that worker generates them.
         """
         locked = self._lock_for_generation()
@@ -156,15 +240,26 @@ class InvoiceRecurrence(models.Model):
                 left = None if max_periods is None else max_periods - len(moves)
                 moves |= recurrence._generate_batch(today, max_periods=left, per_recurrence=per_recurrence)
             return moves
+        return locked._generate_locked(today, max_periods=max_periods, per_recurrence=per_recurrence)
+
+    def _generate_locked(self, today, max_periods=None, per_recurrence=None):
+        """``_generate_batch`` for recurrences this transaction holds already.
+
+        The batch is generated together: one ``create`` and one posting for all
+        its documents, one write of the recurrences, one chatter call per side.
+        If any of it fails, nothing of the batch is kept and it is generated
+        again one period at a time, each in its own savepoint, so that a failing
+        period stops its recurrence alone and keeps the periods before it.
+        """
         plan = []
-        for recurrence in locked:
+        for recurrence in self:
             limit = per_recurrence
             if max_periods is not None:
                 limit = max(min(limit or max_periods, max_periods - len(plan)), 0)
             days = recurrence._due_period_dates(today, limit=limit)
             plan += [(recurrence, day) for day in days]
-        moves = locked._generate_plan_safely(plan) if plan else self.env["account.move"]
-        locked._end_if_finished()
+        moves = self._generate_plan_safely(plan) if plan else self.env["account.move"]
+        self._end_if_finished()
         return moves
 
     def _lock_for_generation(self):
@@ -323,16 +418,21 @@ class InvoiceRecurrence(models.Model):
                 for recurrence, day, move in generated
             }
         )
-        last_day, count = {}, defaultdict(int)
-        for recurrence, day, _move in generated:
+        last_day, count, next_dates = {}, defaultdict(int), {}
+        for recurrence, day, move in generated:
             last_day[recurrence], count[recurrence] = day, count[recurrence] + 1
+            next_dates[move] = recurrence._next_period_date(day)
         progress = defaultdict(list)
         for recurrence, day in last_day.items():
             key = (recurrence.period_count + count[recurrence], recurrence._next_period_date(day))
             progress[key].append(recurrence.id)
         served = fields.Datetime.now()
+        # The next date goes into the note of each document below, not into a
+        # tracking message of its own: one more message and tracking value per
+        # recurrence and call, inserted one by one at commit.
+        schedule = self.with_context(mail_notrack=True)
         for (period_count, date_next), ids in progress.items():
-            self.browse(ids)._write_protected(
+            schedule.browse(ids)._write_protected(
                 {"period_count": period_count, "date_next": date_next, "date_last_served": served}
             )
         self._log_per_document(
@@ -345,7 +445,11 @@ class InvoiceRecurrence(models.Model):
             ),
             lambda move, _day: (
                 Markup("<p>%s</p>")
-                % self.env._("Document created: %(document)s", document=move._get_html_link())
+                % self.env._(
+                    "Document created: %(document)s. Next date: %(date)s.",
+                    document=move._get_html_link(),
+                    date=format_date(self.env, next_dates[move]),
+                ),
             ),
         )
 

@@ -20,9 +20,10 @@ class InvoiceRecurrenceIndex(models.Model):
     def _value_for(self, month):
         """The value for ``month`` (any day of it), or None when not entered."""
         self.ensure_one()
-        value = self.env["invoice.recurrence.index.value"].search(
-            [("index_id", "=", self.id), ("date", "=", month.replace(day=1))], limit=1
-        )
+        # Read through the one2many: the values of every index of a scheduler
+        # call come in one query, not one search per revision.
+        month = month.replace(day=1)
+        value = self.value_ids.filtered(lambda value: value.date == month)[:1]
         return value.value if value else None
 
 

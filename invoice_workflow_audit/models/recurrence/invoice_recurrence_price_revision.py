@@ -4,7 +4,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import float_round, format_amount, format_date
+from odoo.tools import float_round, format_amount, format_date, groupby
 
 from .invoice_recurrence_resume import GenerationError
 
@@ -98,27 +98,30 @@ class InvoiceRecurrence(models.Model):
 
     def _revise_prices(self, plan):
         """Make the revisions the periods of ``plan`` [(recurrence, date)] call
-        for, oldest first; raises GenerationError when an index value is missing."""
+        for, oldest first; raises GenerationError when an index value is missing.
+
+        The new prices of draft base documents are written once, after all the
+        revisions, one write per distinct price and only where it changes:
+        a line written by itself recomputes its whole invoice (taxes, terms,
+        totals) each time. The documents take the revised prices from the
+        revisions, not from the base documents."""
+        new_prices = {}
         for recurrence, day in plan:
             if recurrence._revision_due(day):
-                recurrence._make_revision(day)
+                new_prices.update(recurrence._make_revision(day))
+        lines = self.env["account.move.line"].sudo().browse(new_prices)
+        changed = lines.filtered(lambda line: line.price_unit != new_prices[line.id])
+        for price, group in groupby(changed, key=lambda line: new_prices[line.id]):
+            self.env["account.move.line"].union(*group).write({"price_unit": price})
 
     def _revision_due(self, day):
         self.ensure_one()
         if not self.revision_index_id or day.month != self.revision_month or day <= self.date_start:
             return False
-        month_start = day.replace(day=1)
-        return (
-            not self.env["invoice.recurrence.revision"]
-            .sudo()
-            .search_count(
-                [
-                    ("recurrence_id", "=", self.id),
-                    ("date", ">=", month_start),
-                    ("date", "<", month_start + relativedelta(months=1)),
-                ],
-                limit=1,
-            )
+        # Through the one2many, as _revised_prices reads it: one query for
+        # the revisions of the whole batch.
+        return not self.sudo().revision_ids.filtered(
+            lambda revision: (revision.date.year, revision.date.month) == (day.year, day.month)
         )
 
     def _revised_prices(self, day):
@@ -140,6 +143,8 @@ class InvoiceRecurrence(models.Model):
         return {line_id: prices["old"] for line_id, prices in (after.line_prices or {}).items()}
 
     def _make_revision(self, day):
+        """Record the revision of ``day``; returns {base line id: new unit
+        price} for a draft base document, nothing for a posted one."""
         self.ensure_one()
         index = self.revision_index_id
         month = day.replace(day=1) - relativedelta(months=self.revision_lag_months)
@@ -215,12 +220,13 @@ class InvoiceRecurrence(models.Model):
                 "line_prices": prices,
             }
         )
-        if template.state == "draft":
-            for line in template.invoice_line_ids.filtered(lambda line: str(line.id) in prices):
-                line.sudo().price_unit = prices[str(line.id)]["new"]
         self.env["invoice.activity.log"]._log_action(
             self, "recurrence_price_revised", describe, chatter_body=Markup("<p>%s</p>") % description
         )
+        # A draft base document takes the new prices (written by _revise_prices).
+        if template.state != "draft":
+            return {}
+        return {int(line_id): line_prices["new"] for line_id, line_prices in prices.items()}
 
     def _index_value(self, month):
         """The index value for ``month``; a missing one is a generation
