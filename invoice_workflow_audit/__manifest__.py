@@ -1,8 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 {
     "name": "Invoice Workflow & Audit",
-    "summary": "Invoice statuses with transition rules, full document tracking, "
-    "an owner-only activity history and recurring invoices that never fail silently",
+    "summary": "Invoice statuses with transition rules, document and payment tracking, "
+    "an owner-only central activity history, recurring invoices that never fail "
+    "silently and a portal for the company's external accountant",
     "version": "18.0.1.2.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/invoice-workflow-audit/invoice_workflow_audit",

@@ -4,6 +4,7 @@ fragments (as OCA's readme generator assembles them: description, usage,
 configuration, known issues, changelog, contributors), and icon.png.
 
     python3 tools/gen_description.py
+    python3 tools/gen_description.py --check   (pre-commit: fails when index.html is stale)
 
 The fragments are plain Markdown (paragraphs, numbered and bulleted lists,
 ``## `` headings, *emphasis*, `code`); screenshots found in
@@ -13,6 +14,7 @@ static/description/screenshots/ are shown after the description.
 import html
 import os
 import re
+import sys
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "invoice_workflow_audit")
 SECTIONS = (
@@ -120,6 +122,12 @@ def icon(path):
 
 def main():
     folder = os.path.join(ROOT, "static", "description")
+    if "--check" in sys.argv[1:]:
+        path = os.path.join(folder, "index.html")
+        current = open(path, encoding="utf-8").read() if os.path.exists(path) else None
+        if current != index_html():
+            sys.exit(f"{os.path.relpath(path)} is stale: run python3 tools/gen_description.py")
+        return
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "index.html"), "w", encoding="utf-8") as handle:
         handle.write(index_html())
