@@ -209,11 +209,14 @@ class TestActivityLogTampering(ActivityLogProofCommon):
     def test_verify_leaves_the_planner_settings_as_it_found_them(self):
         self._sealed_history(1)
         self.env.cr.execute("SET LOCAL parallel_setup_cost = 1234")
-        self.env.cr.execute("SELECT current_setting('jit')")
-        [[jit]] = self.env.cr.fetchall()
+        self.env.cr.execute("SELECT current_setting('jit'), current_setting('work_mem')")
+        jit, work_mem = self.env.cr.fetchone()
         self.env["invoice.activity.log.link"]._verify_chain(self.company)
-        self.env.cr.execute("SELECT current_setting('parallel_setup_cost'), current_setting('jit')")
-        self.assertEqual(self.env.cr.fetchone(), ("1234", jit))
+        self.env.cr.execute(
+            "SELECT current_setting('parallel_setup_cost'), current_setting('jit'),"
+            " current_setting('work_mem')"
+        )
+        self.assertEqual(self.env.cr.fetchone(), ("1234", jit, work_mem))
 
 
 @tagged("post_install", "-at_install")
