@@ -198,7 +198,7 @@ class InvoiceActivityLogAnchor(models.Model):
     def _log_purge(self):
         self.ensure_one()
         company = self.company_id
-        env = self.with_context(lang=company.partner_id.lang or self.env.lang).env
+        env = self.env["invoice.activity.log"]._company_language_env(company)
         description = env._(
             "Purged %(count)s rows of the history, positions %(first)s to %(last)s (%(date_first)s to "
             "%(date_last)s), kept in %(archives)s. The chain continues from hash %(hash)s.",

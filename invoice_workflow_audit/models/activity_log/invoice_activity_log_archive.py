@@ -566,7 +566,7 @@ class InvoiceActivityLogArchive(models.Model):
 
     def _log_generated(self, files):
         company = self.company_id
-        env = self.with_context(lang=company.partner_id.lang or self.env.lang).env
+        env = self.env["invoice.activity.log"]._company_language_env(company)
         description = env._(
             "Archive from %(date_from)s to %(date_to)s generated: %(rows)s history rows (positions %(first)s "
             "to %(last)s), %(invoices)s invoices and credit notes, %(payments)s payments, %(closings)s "

@@ -328,7 +328,7 @@ class InvoiceActivityLogClosing(models.Model):
         """The closing is a row of the history, written in the company's language."""
         self.ensure_one()
         company = self.company_id
-        env = self.with_context(lang=company.partner_id.lang or self.env.lang).env
+        env = self.env["invoice.activity.log"]._company_language_env(company)
         labels = dict(self._fields["period"]._description_selection(env))
         currency = self.currency_id
         description = env._(

@@ -199,7 +199,7 @@ class ResCompany(models.Model):
             )
         for company in self.sudo():
             if company.activity_log_retention_years != years:
-                env = self.with_context(lang=company.partner_id.lang or self.env.lang).env
+                env = self.env["invoice.activity.log"]._company_language_env(company)
                 self.env["invoice.activity.log"]._log_action(
                     company,
                     "retention_changed",
