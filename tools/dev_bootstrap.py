@@ -43,9 +43,10 @@ PINS_AS_OF_PYTHON = (3, 12)
 # compiler: installed when a wheel exists, else skipped with a note.
 RENAMED = {"psycopg2": "psycopg2-binary"}
 OPTIONAL = {"python-ldap"}
-# What ./dev test needs beyond Odoo's requirements: Odoo drives Chromium
-# through websocket-client for the browser tours.
-EXTRA = ["websocket-client"]
+# What ./dev needs beyond Odoo's requirements: Odoo drives Chromium through
+# websocket-client for the browser tours; the French demo company gets
+# account_peppol from Odoo, which needs phonenumbers.
+EXTRA = ["websocket-client", "phonenumbers"]
 
 PROGRESS = re.compile(r"\d+% \(")
 

@@ -33,6 +33,7 @@ from . import test_multi_company
 from . import test_accountant_portal_exports
 from . import test_accountant_portal_send
 from . import test_user_profiles
+from . import test_user_profiles_form
 from . import test_activity_log_admin_changes
 from . import test_workflow_status_time_report
 from . import test_activity_log_family

@@ -85,8 +85,10 @@ class TestUserProfiles(UserProfilesCommon):
                 self.assertTrue(user._has_limited_invoicing_profile())
         self.assertFalse(self.sales_admin._has_limited_invoicing_profile())
         # A limited profile given to an invoicing user limits nothing.
-        self.sales_admin.groups_id |= self.env.ref(PROFILE % "sales_rep")
-        self.assertFalse(self.sales_admin._has_limited_invoicing_profile())
+        billing_rep = new_test_user(
+            self.env, login="iwa_billing_rep", groups=f"account.group_account_invoice,{PROFILE % 'sales_rep'}"
+        )
+        self.assertFalse(billing_rep._has_limited_invoicing_profile())
 
     def test_each_profile_sees_its_side_only(self):
         expected = {
