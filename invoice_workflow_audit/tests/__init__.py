@@ -1,6 +1,7 @@
 from . import test_activity_log
 from . import test_activity_log_tour
 from . import test_activity_log_chain
+from . import test_activity_log_company_doors
 from . import test_activity_log_proof
 from . import test_activity_log_completeness
 from . import test_activity_log_closing

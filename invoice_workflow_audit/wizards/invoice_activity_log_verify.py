@@ -65,13 +65,28 @@ class InvoiceActivityLogVerify(models.TransientModel):
     @api.model_create_multi
     def create(self, vals_list):
         self.env["invoice.activity.log"]._check_owner()
-        return super().create(vals_list)
+        wizards = super().create(vals_list)
+        wizards._check_own_company()
+        return wizards
 
     def write(self, vals):
         # The outcome is Verify's to write, never the user's.
         if OUTCOME_FIELDS & vals.keys() and not self.env.su:
             raise AccessError(self.env._("The result of a verification is written by the verification only."))
-        return super().write(vals)
+        result = super().write(vals)
+        if "company_id" in vals:
+            self._check_own_company()
+        return result
+
+    def _check_own_company(self):
+        """An owner verifies, and reads the last verification of, the
+        companies they belong to only: the wizard shows a company's last
+        outcome, read as superuser."""
+        if self.env.su:
+            return
+        for wizard in self:
+            if wizard.company_id not in self.env.user.company_ids:
+                raise AccessError(self.env._("You may verify the history of your own companies only."))
 
     def _seal_values(self):
         text = self.seal_text
