@@ -90,6 +90,18 @@ class TestUserProfiles(UserProfilesCommon):
         )
         self.assertFalse(billing_rep._has_limited_invoicing_profile())
 
+    def test_time_in_status_report_is_not_for_limited_profiles(self):
+        # The report lists documents of both sides with their partners: the
+        # representative and purchasing profiles have no access to it.
+        Report = self.env["invoice.workflow.status.time.report"]
+        for user in (self.sales_rep, self.purchasing):
+            with self.subTest(user=user.login):
+                with self.assertRaises(AccessError):
+                    Report.with_user(user).search_read([], ["move_id", "partner_id"])
+                with self.assertRaises(AccessError):
+                    Report.with_user(user).read_group([], ["hours:avg"], ["status_id"])
+        self.assertTrue(Report.with_user(self.sales_admin).search_count([]))
+
     def test_each_profile_sees_its_side_only(self):
         expected = {
             "sales_admin": self._all_documents(),
