@@ -245,6 +245,32 @@ class TestActivityLogIntegrity(ActivityLogChainCommon):
         group.users -= self.invoice_user
         self.assertEqual(len(self._log_rows(company_id=self.company.id, action_type="owner_revoked")), 1)
 
+    def test_owners_are_told_of_a_new_owner_each_in_their_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["invoice_workflow_audit"], ["fr_FR"], overwrite=True)
+        french_owner = new_test_user(
+            self.env,
+            login="iwa_chain_owner_fr",
+            groups="invoice_workflow_audit.group_account_owner",
+            email="proprietaire@example.com",
+            company_id=self.company.id,
+            company_ids=[self.company.id],
+            lang="fr_FR",
+        )
+        self.owner.lang = "en_US"
+        self.invoice_user.groups_id |= self.env.ref("invoice_workflow_audit.group_account_owner")
+        mails = self.env["mail.mail"].search(
+            [("subject", "ilike", self.company.name)], order="id desc", limit=2
+        )
+        by_recipient = {mail.email_to: mail for mail in mails}
+        english = next(mail for to, mail in by_recipient.items() if "owner@example.com" in to)
+        french = next(mail for to, mail in by_recipient.items() if "proprietaire@example.com" in to)
+        self.assertNotIn("proprietaire@", english.email_to)
+        self.assertIn("was granted the account owner rights", str(english.body_html))
+        self.assertNotIn("was granted", str(french.body_html))
+        self.assertIn(self.invoice_user.name, str(french.body_html))
+        self.assertTrue(french_owner)
+
 
 @tagged("post_install", "-at_install")
 class TestActivityLogConcurrency(WorkflowStatusCommon):

@@ -42,26 +42,30 @@ def _tell_owners(env, company, name, owners):
     bank tells an account holder of a new signatory: a grant they did not
     make is theirs to question."""
     recipients = owners.filtered(lambda owner: owner.active and owner.email and company in owner.company_ids)
-    if not recipients:
-        return
-    env = env(context=dict(env.context, lang=company.partner_id.lang or env.lang))
-    text = env._(
-        "%(user)s was granted the account owner rights of %(company)s by %(author)s: from now on, they read "
-        "and verify the activity history. If you did not expect it, check the users' groups.",
-        user=name,
-        company=company.name,
-        author=env.user.name,
-    )
-    env["mail.mail"].sudo().create(
-        {
-            "subject": env._("%(company)s: a new account owner", company=company.name),
-            "body_html": Markup("<p>%s</p>") % text,
-            "email_to": ",".join(recipients.mapped("email_formatted")),
-            "email_from": company.partner_id.email_formatted
-            or env["ir.mail_server"].sudo()._get_default_from_address(),
-            "auto_delete": False,
-        }
-    )
+    # One e-mail per language, each owner reading it in their own.
+    by_lang = {}
+    for owner in recipients:
+        by_lang.setdefault(owner.lang or company.partner_id.lang or env.lang, []).append(owner)
+    author = env.user.name
+    for lang, readers in by_lang.items():
+        lang_env = env(context=dict(env.context, lang=lang))
+        text = lang_env._(
+            "%(user)s was granted the account owner rights of %(company)s by %(author)s: from now on, they "
+            "read and verify the activity history. If you did not expect it, check the users' groups.",
+            user=name,
+            company=company.name,
+            author=author,
+        )
+        lang_env["mail.mail"].sudo().create(
+            {
+                "subject": lang_env._("%(company)s: a new account owner", company=company.name),
+                "body_html": Markup("<p>%s</p>") % text,
+                "email_to": ",".join(owner.email_formatted for owner in readers),
+                "email_from": company.partner_id.email_formatted
+                or lang_env["ir.mail_server"].sudo()._get_default_from_address(),
+                "auto_delete": False,
+            }
+        )
 
 
 class ResUsers(models.Model):
