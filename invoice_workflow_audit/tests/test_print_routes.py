@@ -1,9 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from psycopg2.errors import ReadOnlySqlTransaction
 from werkzeug.test import EnvironBuilder
 
 from odoo.http import HTTPRequest, Request, _request_stack
 from odoo.tests import tagged
 from odoo.tests.common import TEST_CURSOR_COOKIE_NAME
+from odoo.tools import mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
@@ -122,6 +124,32 @@ class TestPrintRoutes(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
             }
         )
         self.assertFalse(self._route_readonly(url))
+
+    def test_on_a_read_only_cursor_only_invoice_reports_write(self):
+        # What a replica gives a route that Odoo serves read-only.
+        payment = self.env["account.payment"].create(
+            {"payment_type": "inbound", "partner_id": self.partner_a.id, "amount": 10.0}
+        )
+        payment.action_post()
+        self._flush_tracking()
+        with self.registry.cursor(readonly=True) as cr:
+            self.assertTrue(cr.readonly)
+            Report = self.env(cr=cr, user=self.invoice_user)["ir.actions.report"]
+            # Another model's report renders, logging nothing.
+            html, _type = Report._render_qweb_html("account.report_payment_receipt", payment.ids)
+            self.assertIn(payment.name, html.decode())
+            # An invoice's tries to log, so fails (before its PDF is rendered):
+            # Odoo replays the request on a read/write cursor, where it is logged.
+            # (Not assertRaises: its savepoint is on the test's cursor, which
+            # shares this read-only transaction.)
+            refused = None
+            try:
+                with mute_logger("odoo.sql_db"):
+                    Report._render_qweb_pdf("account.report_invoice", self.invoice.ids)
+            except ReadOnlySqlTransaction as error:
+                refused = error
+            cr.rollback()
+            self.assertTrue(refused, "printing an invoice on a read-only cursor wrote nothing")
 
     # ------------------------------------------------------------------
     # /web/content
