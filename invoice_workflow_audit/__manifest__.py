@@ -55,6 +55,9 @@
             "invoice_workflow_audit/static/src/components/**/*",
             "invoice_workflow_audit/static/src/scss/*.scss",
         ],
+        "web.assets_frontend": [
+            "invoice_workflow_audit/static/src/js/portal/*.js",
+        ],
         "web.assets_tests": [
             "invoice_workflow_audit/static/src/js/tours/*.js",
         ],

@@ -370,31 +370,81 @@ class AccountantPortal(AccountantPortalExports, AccountantPortalLists, Accountan
     # History: a partner's receivable and payable transactions
     # ------------------------------------------------------------------
 
+    # Partners a search shows, on the page and in its autocompletion: the
+    # company may have tens of thousands, the page never lists them all.
+    _accountant_partner_matches = 20
+    # Longer searches are cut: no partner's name, reference, VAT or e-mail is longer.
+    _accountant_partner_search_size = 100
+
+    def _accountant_history_partner_arg(self, company, value):
+        """The partner of the ``partner_id`` parameter, one with transactions in
+        ``company``; else 404, the same for a partner that does not exist and
+        one of another company."""
+        try:
+            partner_id = int(value)
+        except (TypeError, ValueError):
+            raise NotFound() from None
+        partner = company._accountant_history_partner(partner_id) if 0 < partner_id < 2**31 else None
+        if not partner:
+            raise NotFound()
+        return partner
+
+    def _accountant_history_matches(self, company, search):
+        """Up to ``_accountant_partner_matches`` partners of ``company``
+        matching ``search``, and whether there are more."""
+        search = (search or "").strip()[: self._accountant_partner_search_size]
+        shown = self._accountant_partner_matches
+        partners = company._accountant_history_partner_search(search, limit=shown + 1)
+        return search, partners[:shown], len(partners) > shown
+
     @http.route(
         "/my/accounting/<int:company_id>/history", type="http", auth="user", website=True, readonly=True
     )
     def accountant_history(self, company_id, **kwargs):
         company, errors, page, *_period = self._accountant_list_preamble(company_id, kwargs, period=False)
-        # Only partners with transactions in this company are offered (and
-        # accepted): no other contact's name shows through this page.
-        partners = company._accountant_history_partners()
-        partner = partners.browse()
-        if partner_arg := kwargs.get("partner_id"):
-            partner = partners.filtered(lambda p: str(p.id) == partner_arg)
-            if not partner:
-                raise NotFound()
+        url = f"/my/accounting/{company.id}/history"
+        partner = request.env["res.partner"]
+        if kwargs.get("partner_id"):
+            partner = self._accountant_history_partner_arg(company, kwargs["partner_id"])
+        search, matches, more = "", partner.browse(), False
+        if not partner and "partner_search" in kwargs:
+            search, matches, more = self._accountant_history_matches(company, kwargs["partner_search"])
+            if search and len(matches) == 1 and not more:
+                # One partner matches: its history, its id in the URL.
+                return request.redirect(self._accountant_url(url, {"partner_id": matches.id}))
         values = self._accountant_values(
-            company, "accountant_history", partners=partners, partner=partner, errors=errors, lines=[]
+            company,
+            "accountant_history",
+            partner=partner,
+            partner_search=search,
+            partner_matches=matches,
+            partner_matches_more=more,
+            partner_matches_limit=self._accountant_partner_matches,
+            errors=errors,
+            lines=[],
         )
         if partner:
             total = company._accountant_partner_history_count(partner)
-            url = f"/my/accounting/{company.id}/history"
             pager = self._accountant_pager(url, {"partner_id": partner.id}, total, page, errors)
             rows, opening = company._accountant_partner_history(
                 partner, offset=pager["offset"], limit=self._accountant_page_size
             )
             values.update(lines=rows, opening=opening, pager=pager, total=total)
         return request.render("invoice_workflow_audit.accountant_portal_history", values)
+
+    @http.route(
+        "/my/accounting/<int:company_id>/history/partners",
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
+    )
+    def accountant_history_partners(self, company_id, search="", **kwargs):
+        """The History page's autocompletion: JSON ``[{"id", "name"}]``, at
+        most ``_accountant_partner_matches`` partners of the company."""
+        company = self._accountant_company(company_id)
+        _search, partners, _more = self._accountant_history_matches(company, search)
+        return request.make_json_response([{"id": p.id, "name": p.display_name} for p in partners])
 
     # ------------------------------------------------------------------
     # Help

@@ -90,6 +90,9 @@ class AccountantPortalExports:
             return None
         return start, end, label
 
+    # Changed entries listed per batch on the page (all are counted).
+    _accountant_changes_shown = 20
+
     def _prepare_accountant_exports_values(self, company, errors=None, **kwargs):
         Batch = request.env["invoice.accountant.batch"].sudo()
         page = self._accountant_parse_page(kwargs.get("page"), errors if errors is not None else [])
@@ -102,7 +105,7 @@ class AccountantPortalExports:
             page,
             errors if errors is not None else [],
         )
-        changes = batches._changed_entries()
+        changes = batches._changed_entries(limit=self._accountant_changes_shown)
         today = fields.Date.context_today(Batch)
         return self._accountant_values(
             company,

@@ -9,6 +9,7 @@ from unittest.mock import patch
 
 import openpyxl
 
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import JsonRpcException, new_test_user, tagged
 from odoo.tools import mute_logger
@@ -204,6 +205,43 @@ class TestAccountantExports(AccountantExportsCommon):
         # A new batch of the period starts clean again.
         self._download("csv")
         self.assertEqual(self._batches()[-1].changed_count, 0)
+
+    def test_changed_entries_listed_are_bounded(self):
+        # A period's batch may have thousands of entries changed since: the
+        # page counts them all and lists the first twenty.
+        self._download("csv")
+        batch = self._batches()
+        revenue = self.company_data["default_account_revenue"]
+        receivable = self.company_data["default_account_receivable"]
+        # Posted after the download, from the back office (a request of its own).
+        self.authenticate(self.admin_user.login, self.admin_user.login)
+        entry_ids = self._call_kw(
+            "account.move",
+            "create",
+            [
+                {
+                    "move_type": "entry",
+                    "date": "2026-01-20",
+                    "ref": f"IWA LATE {i:02d}",
+                    "line_ids": [
+                        Command.create({"account_id": receivable.id, "balance": 1}),
+                        Command.create({"account_id": revenue.id, "balance": -1}),
+                    ],
+                }
+                for i in range(25)
+            ],
+        )
+        self._call_kw("account.move", "action_post", entry_ids)
+        self.authenticate(self.accountant.login, self.accountant.login)
+        self.env.invalidate_all()
+        entries = self.env["account.move"].browse(entry_ids)
+        changes = batch._changed_entries(limit=3)[batch.id]
+        self.assertEqual((changes["count"], len(changes["rows"])), (25, 3))
+        self.assertEqual(batch.changed_count, 25)
+        page = self._get(self._url("/exports"))
+        self.assertIn("Changed since collected: 25 entries", page)
+        self.assertEqual(sum(entry.name in page for entry in entries), 20)
+        self.assertIn("and 5 more", page)
 
     def test_mark_integrated(self):
         self._download("csv")

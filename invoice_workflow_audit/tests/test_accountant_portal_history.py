@@ -78,9 +78,11 @@ class TestAccountantPortalHistory(WorkflowStatusCommon):
         return [(row["line"].move_id, row["kind"], row["balance"]) for row in rows], opening
 
     def test_partners_are_the_company_s_own(self):
-        partners = self.company._accountant_history_partners()
-        self.assertIn(self.partner, partners)
-        self.assertNotIn(self.stranger, partners)
+        self.assertEqual(self.company._accountant_history_partner(self.partner.id), self.partner)
+        self.assertFalse(self.company._accountant_history_partner(self.stranger.id))
+        found = self.company._accountant_history_partner_search(self.partner.name, limit=20)
+        self.assertIn(self.partner, found)
+        self.assertFalse(self.company._accountant_history_partner_search(self.stranger.name, limit=20))
         self.assertEqual(self.company._accountant_partner_history_count(self.partner), 6)
         self.assertEqual(self.company._accountant_partner_history_count(self.stranger), 0)
 

@@ -16,9 +16,10 @@ from .test_accountant_portal import AccountantPortalCommon
 #   currencies;
 # - financial (+8): the bank journals (search, read), count, search, the
 #   transactions, their entries, their partners, their currencies;
-# - history (+9): the partners with transactions (read_group, their names),
-#   count, search, the lines, their entries, their journals (the line kinds),
-#   their accounts, the company's currency.
+# - history (+9): the partner of the URL, if it has transactions here (one
+#   search), its name, count, search, the lines, their entries, their
+#   journals (the line kinds), their accounts, the company's currency. The
+#   company's partners are searched, never listed.
 QUERIES = {
     "archive": 12,
     "financial": 15,

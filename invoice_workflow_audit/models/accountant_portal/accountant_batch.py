@@ -7,6 +7,9 @@ from odoo.tools import SQL
 
 BATCH_FORMATS = [("fec", "FEC"), ("csv", "CSV"), ("xlsx", "XLSX")]
 BATCH_STATES = [("collected", "Collected"), ("integrated", "Integrated")]
+# Changed entries listed in a batch's form (all are counted): a year's batch
+# may have thousands.
+CHANGED_SUMMARY_SIZE = 200
 
 
 class InvoiceAccountantBatch(models.Model):
@@ -52,7 +55,7 @@ class InvoiceAccountantBatch(models.Model):
     # Changed since collected
     # ------------------------------------------------------------------
 
-    def _changed_entries(self):
+    def _changed_entries(self, limit=None):
         """What changed in the period of each batch after it was collected.
 
         Set-based, one query per batch: the company's journal entries dated
@@ -63,35 +66,45 @@ class InvoiceAccountantBatch(models.Model):
         unlink). Any write on such an entry counts, even one without
         accounting effect: the flag says "may have changed, check it".
 
-        :return: {batch id: [{"name", "date", "change"}]}
+        :param limit: the entries listed per batch, the first by date (all
+            when None): a year's batch may have thousands changed.
+        :return: {batch id: {"count": number changed, "rows": [{"name",
+            "date", "change"}] (at most ``limit``)}}
         """
         result = {}
         for batch in self:
             if not batch.id or not batch.date:
-                result[batch.id] = []
+                result[batch.id] = {"count": 0, "rows": []}
                 continue
             self.env.cr.execute(
                 SQL(
                     """
-                    SELECT name, date, state AS change, id FROM account_move
-                     WHERE company_id = %(company)s AND date BETWEEN %(date_from)s AND %(date_to)s
-                       AND write_date >= %(since)s AND (state = 'posted' OR posted_before)
-                    UNION ALL
-                    SELECT name, date, 'deleted', move_id FROM invoice_accountant_deleted_entry
-                     WHERE company_id = %(company)s AND date BETWEEN %(date_from)s AND %(date_to)s
-                       AND create_date >= %(since)s
-                    ORDER BY 2, 1, 4
+                    SELECT name, date, change, COUNT(*) OVER () FROM (
+                        SELECT name, date, state AS change, id FROM account_move
+                         WHERE company_id = %(company)s AND date BETWEEN %(date_from)s AND %(date_to)s
+                           AND write_date >= %(since)s AND (state = 'posted' OR posted_before)
+                        UNION ALL
+                        SELECT name, date, 'deleted', move_id FROM invoice_accountant_deleted_entry
+                         WHERE company_id = %(company)s AND date BETWEEN %(date_from)s AND %(date_to)s
+                           AND create_date >= %(since)s
+                    ) AS changed
+                    ORDER BY date, name, id
+                    LIMIT %(limit)s
                     """,
                     company=batch.company_id.id,
                     date_from=batch.date_from,
                     date_to=batch.date_to,
                     since=batch.date,
+                    limit=limit,
                 )
             )
-            result[batch.id] = [
-                {"name": name, "date": date, "change": change}
-                for name, date, change, _id in self.env.cr.fetchall()
-            ]
+            fetched = self.env.cr.fetchall()
+            result[batch.id] = {
+                "count": fetched[0][3] if fetched else 0,
+                "rows": [
+                    {"name": name, "date": date, "change": change} for name, date, change, _count in fetched
+                ],
+            }
         return result
 
     def _change_labels(self):
@@ -117,15 +130,18 @@ class InvoiceAccountantBatch(models.Model):
     @api.depends("date", "date_from", "date_to", "company_id")
     def _compute_changed(self):
         self.env["account.move"].flush_model(["write_date", "state", "posted_before", "date"])
-        changes = self._changed_entries()
+        changes = self._changed_entries(limit=CHANGED_SUMMARY_SIZE)
         labels = self._change_labels()
         for batch in self:
-            rows = changes.get(batch.id, [])
-            batch.changed_count = len(rows)
-            batch.changed_summary = "\n".join(
+            changed = changes.get(batch.id, {"count": 0, "rows": []})
+            batch.changed_count = changed["count"]
+            lines = [
                 f"{row['name']} ({fields.Date.to_string(row['date'])}): {labels[row['change']]}"
-                for row in rows
-            )
+                for row in changed["rows"]
+            ]
+            if changed["count"] > len(lines):
+                lines.append(self.env._("… and %(count)s more", count=changed["count"] - len(lines)))
+            batch.changed_summary = "\n".join(lines)
 
     # ------------------------------------------------------------------
     # The portal path

@@ -2,6 +2,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.osv import expression
+from odoo.tools import SQL
 
 # The relation behind res.company.accountant_user_ids and its inverse
 # res.users.accountant_company_ids.
@@ -153,16 +154,42 @@ class ResCompany(models.Model):
             ("partner_id", "=", partner.id) if partner else ("partner_id", "!=", False),
         ]
 
-    def _accountant_history_partners(self):
-        """The partners with transactions in the company, by name: the only
-        ones the History page offers (and accepts)."""
-        groups = (
-            self.env["account.move.line"]
+    def _accountant_history_partners_domain(self):
+        """Partners with transactions in the company: the only ones the
+        History page offers and accepts, so that no other contact's name shows
+        through it. A subquery, never the list (tens of thousands of partners)."""
+        query = self.env["account.move.line"].sudo()._search(self._accountant_history_domain())
+        return [("id", "in", query.subselect(SQL.identifier(query.table, "partner_id")))]
+
+    def _accountant_history_partner(self, partner_id):
+        """The partner of id ``partner_id`` if it has transactions in the
+        company (superuser), else an empty recordset."""
+        self.ensure_one()
+        return (
+            self.env["res.partner"]
             .sudo()
-            ._read_group(self._accountant_history_domain(), groupby=["partner_id"])
+            .with_context(active_test=False)
+            .search([("id", "=", partner_id), *self._accountant_history_partners_domain()], limit=1)
         )
-        partners = self.env["res.partner"].sudo().browse(partner.id for [partner] in groups)
-        return partners.sorted(lambda p: (p.display_name or "").lower())
+
+    def _accountant_history_partner_search(self, search, limit, offset=0):
+        """At most ``limit`` partners with transactions in the company whose
+        name, reference, VAT number or e-mail contains ``search`` (all of them
+        when empty), by name (superuser)."""
+        self.ensure_one()
+        domain = self._accountant_history_partners_domain()
+        if search:
+            # The fields of res.partner's name search, without its "child_of"
+            # (every match's ids read into Python first).
+            fnames = ("complete_name", "ref", "vat", "email")
+            matches = expression.OR([[(fname, "ilike", search)] for fname in fnames])
+            domain = expression.AND([domain, matches])
+        return (
+            self.env["res.partner"]
+            .sudo()
+            .with_context(active_test=False)
+            .search(domain, limit=limit, offset=offset)
+        )
 
     def _accountant_partner_history_count(self, partner):
         return self.env["account.move.line"].sudo().search_count(self._accountant_history_domain(partner))

@@ -4,6 +4,7 @@ from . import account_move_send
 from . import account_partial_reconcile
 from . import account_payment
 from . import ir_actions_report
+from . import ir_attachment
 from . import ir_binary
 from . import mail_mail
 from . import mail_message

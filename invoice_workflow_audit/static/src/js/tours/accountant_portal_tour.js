@@ -99,16 +99,12 @@ registry.category("web_tour.tours").add("accountant_portal_tour", {
             run: "click",
         },
         {
-            content: "Choose the paying customer",
-            trigger: "select#accountant_partner",
-            run() {
-                const select = document.querySelector("select#accountant_partner");
-                const option = [...select.options].find((o) => o.text.includes("Tour Customer Paid"));
-                select.value = option.value;
-            },
+            content: "Search the paying customer",
+            trigger: "input#accountant_partner",
+            run: "edit Tour Customer Paid",
         },
         {
-            content: "Show the history",
+            content: "Show the history (one partner matches: it opens)",
             trigger: ".o_accountant_apply",
             run: "click",
         },
