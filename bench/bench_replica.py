@@ -368,10 +368,11 @@ class Load:
             server, opener = sessions[turn % len(sessions)]
             turn += 1
             try:
-                for path in (f"/my/accounting/{company}/out_invoice", f"/my/accounting/{company}/history"):
+                pages = ("out_invoice", "history", "seals")
+                for path in (f"/my/accounting/{company}/{page}" for page in pages):
                     _status, body = server.get(opener, path)
                     self.count("portal pages (read-only routes)")
-                if turn % 3 == 1:
+                if turn % 4 == 1:
                     document = self.ids[-1] if self.ids else self.refs["document_id"]
                     server.get(opener, f"/my/accounting/{company}/document/{document}/pdf")
                     self.count("portal PDF downloads (logged)")
@@ -650,7 +651,7 @@ def report(args, phases, check, logged, crons, nokey, modes):
             replica["xact_commit"] > 0,
         )
         row(
-            f"{name}: replica statements on the history / account_move / all",
+            f"{name}: replica statements on the history / account_move / all, since the start",
             f"{statements['history']} / {statements['account_move']} / {statements['all']}",
         )
     on = phases["on"]
