@@ -13,6 +13,8 @@ from ..common import LOG_QUEUE_KEY, OWNER_GROUP
 from .invoice_activity_log_link import HASHED_FIELDS, canonical_text
 
 _logger = logging.getLogger(__name__)
+# Databases whose history rows this process wrote without the signing key.
+_WARNED_WITHOUT_KEY = set()
 
 SEND_STATES = [
     ("pending", "Pending"),
@@ -428,6 +430,12 @@ class InvoiceActivityLog(models.Model):
             SQL("SELECT nextval('invoice_activity_log_id_seq') FROM generate_series(1, %s)", len(rows))
         )
         key = self.env["invoice.activity.log.key"]._current_key()
+        if not key and cr.dbname not in _WARNED_WITHOUT_KEY:
+            # A server that does not find the key (one of several servers not
+            # given the shared data directory or the key option) keeps serving;
+            # its log says so, once per process and database.
+            _WARNED_WITHOUT_KEY.add(cr.dbname)
+            _logger.warning("%s", self.env["invoice.activity.log.key"]._missing_key_message())
         for row, (row_id,) in zip(rows, cr.fetchall(), strict=True):
             row["id"] = row_id
             if key:
