@@ -14,6 +14,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wsgi import wrap_file
 
 from odoo import fields, http
+from odoo.exceptions import UserError
 from odoo.http import request
 
 PERIOD_TYPES = ("month", "quarter", "fiscal_year", "custom")
@@ -148,6 +149,10 @@ class AccountantPortalExports:
         _batch, export = request.env["invoice.accountant.batch"]._accountant_collect(
             company, *period, file_format
         )
+        return self._accountant_file_response(export)
+
+    def _accountant_file_response(self, export):
+        """The file of ``export`` sent from disk, with its SHA-256."""
         response = request.make_response(
             wrap_file(request.httprequest.environ, export.file),
             headers=[
@@ -159,6 +164,24 @@ class AccountantPortalExports:
         )
         response.direct_passthrough = True
         return response
+
+    @http.route(
+        "/my/accounting/<int:company_id>/exports/<int:batch_id>/download",
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
+    )
+    def accountant_exports_download_again(self, company_id, batch_id, **kwargs):
+        """The kept file of a batch, byte for byte: nothing is collected again."""
+        company = self._accountant_company(company_id)
+        batch = self._accountant_batch(company, batch_id)
+        try:
+            export = batch._accountant_open_file()
+        except UserError as error:
+            self._accountant_notify("danger", error.args[0])
+            return request.redirect(f"/my/accounting/{company.id}/exports")
+        return self._accountant_file_response(export)
 
     @http.route(
         "/my/accounting/<int:company_id>/exports/<int:batch_id>/integrated",

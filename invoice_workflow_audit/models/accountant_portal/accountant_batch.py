@@ -2,7 +2,10 @@
 """Entry batches: each download of a period's posted journal entries by the
 accountant, with what changed in that period since it was collected."""
 
+import io
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 BATCH_FORMATS = [("fec", "FEC"), ("csv", "CSV"), ("xlsx", "XLSX")]
@@ -38,6 +41,9 @@ class InvoiceAccountantBatch(models.Model):
     checksum = fields.Char(
         string="Checksum (SHA-256)", readonly=True, help="SHA-256 of the downloaded file, in hexadecimal."
     )
+    # The file as it was produced, kept so that the accountant downloads the
+    # very same bytes again (checked against ``checksum`` at each download).
+    attachment_id = fields.Many2one("ir.attachment", string="File", readonly=True, ondelete="restrict")
     state = fields.Selection(BATCH_STATES, required=True, readonly=True, default="collected")
     integrated_date = fields.Datetime(string="Integrated On", readonly=True)
     integrated_user_id = fields.Many2one("res.users", string="Integrated By", readonly=True)
@@ -56,12 +62,14 @@ class InvoiceAccountantBatch(models.Model):
         """What changed in the period of each batch after it was collected.
 
         Set-based, one query per batch: the company's journal entries dated
-        in the period whose ``write_date`` is at or after the batch's time and
-        that are or were posted (``posted_before`` keeps a reset or cancelled
-        entry), plus the posted-before entries deleted since
+        in the period whose accounting changed at or after the batch's time
+        (``accountant_changed_at``: amounts, accounts, dates, partners,
+        labels, journal items added or removed, posted, reset or cancelled)
+        and that are or were posted (``posted_before`` keeps a reset or
+        cancelled entry), plus the posted-before entries deleted since
         (``invoice.accountant.deleted.entry``, written by account.move's
-        unlink). Any write on such an entry counts, even one without
-        accounting effect: the flag says "may have changed, check it".
+        unlink). A write without accounting effect (the accountant's
+        Processed mark, an e-mail, a workflow status) does not count.
 
         :return: {batch id: [{"name", "date", "change"}]}
         """
@@ -75,7 +83,7 @@ class InvoiceAccountantBatch(models.Model):
                     """
                     SELECT name, date, state AS change, id FROM account_move
                      WHERE company_id = %(company)s AND date BETWEEN %(date_from)s AND %(date_to)s
-                       AND write_date >= %(since)s AND (state = 'posted' OR posted_before)
+                       AND accountant_changed_at >= %(since)s AND (state = 'posted' OR posted_before)
                     UNION ALL
                     SELECT name, date, 'deleted', move_id FROM invoice_accountant_deleted_entry
                      WHERE company_id = %(company)s AND date BETWEEN %(date_from)s AND %(date_to)s
@@ -116,7 +124,7 @@ class InvoiceAccountantBatch(models.Model):
 
     @api.depends("date", "date_from", "date_to", "company_id")
     def _compute_changed(self):
-        self.env["account.move"].flush_model(["write_date", "state", "posted_before", "date"])
+        self.env["account.move"].flush_model(["accountant_changed_at", "state", "posted_before", "date"])
         changes = self._changed_entries()
         labels = self._change_labels()
         for batch in self:
@@ -142,6 +150,12 @@ class InvoiceAccountantBatch(models.Model):
         """
         exporter = self.env["invoice.accountant.batch.export"]
         export = exporter._export(company, date_from, date_to, file_format)
+        batch = self._accountant_record(company, date_from, date_to, period_label, file_format, export)
+        return batch, export
+
+    @api.model
+    def _accountant_record(self, company, date_from, date_to, period_label, file_format, export):
+        """Record the batch of a complete ``export``, keep its file and log it."""
         batch = self.sudo()._create_protected(
             [
                 {
@@ -172,7 +186,76 @@ class InvoiceAccountantBatch(models.Model):
                 checksum=export.checksum,
             ),
         )
-        return batch, export
+        batch._accountant_store_file(export)
+        return batch
+
+    def _accountant_store_file(self, export):
+        """Keep the file of ``export`` as the batch's attachment (readable by
+        those who read the batch: accounting managers; the portal reads it as
+        superuser once it checked the accountant's grant)."""
+        self.ensure_one()
+        export.file.seek(0)
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": export.file_name,
+                    "raw": export.file.read(),
+                    "mimetype": export.mimetype.split(";")[0],
+                    "res_model": self._name,
+                    "res_id": self.id,
+                }
+            )
+        )
+        export.file.seek(0)
+        self.sudo()._write_protected({"attachment_id": attachment.id})
+
+    def _accountant_open_file(self):
+        """The batch's kept file, open for reading, checked against the
+        SHA-256 recorded when it was produced.
+
+        :return: an ``AccountantExport``
+        :raise UserError: no kept file (batches of older versions), or a file
+            that is no longer the one produced: never a different file
+            served silently.
+        """
+        self.ensure_one()
+        batch = self.sudo()
+        attachment = batch.attachment_id
+        if not attachment:
+            raise UserError(
+                self.env._(
+                    "The file of batch %(period)s was not kept: download the period again.",
+                    period=batch.period_label,
+                )
+            )
+        try:
+            if attachment.store_fname:
+                file = open(attachment._full_path(attachment.store_fname), "rb")
+            else:
+                file = io.BytesIO(attachment.raw or b"")
+        except OSError:
+            file = io.BytesIO()
+        export = self.env["invoice.accountant.batch.export"]._finish(
+            file,
+            batch.file_name or attachment.name,
+            # As first sent: CSV and FEC say their charset.
+            f"{attachment.mimetype};charset=utf-8"
+            if attachment.mimetype == "text/csv"
+            else attachment.mimetype,
+            {"moves": batch.move_count, "lines": batch.line_count},
+        )
+        if export.checksum != batch.checksum:
+            file.close()
+            raise UserError(
+                self.env._(
+                    "The kept file of batch %(period)s no longer matches its SHA-256 checksum: it was "
+                    "altered or lost, and is not downloaded. Tell the company.",
+                    period=batch.period_label,
+                )
+            )
+        return export
 
     def _accountant_mark_integrated(self):
         """The accountant states the batch is entered in their books."""

@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 
@@ -22,6 +23,45 @@ EXPORT_BATCH_SIZE = 5000
 HASH_CHUNK = 1024 * 1024
 # What a spreadsheet reads as the start of a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# The columns of the CSV and XLSX files: the FEC's names, and how each is written.
+COLUMNS = (
+    ("JournalCode", "text"),
+    ("JournalLib", "text"),
+    ("EcritureNum", "text"),
+    ("EcritureDate", "date"),
+    ("CompteNum", "text"),
+    ("CompteLib", "text"),
+    ("CompAuxNum", "text"),
+    ("CompAuxLib", "text"),
+    ("PieceRef", "text"),
+    ("PieceDate", "date"),
+    ("EcritureLib", "text"),
+    ("Debit", "amount"),
+    ("Credit", "amount"),
+    ("EcheanceDate", "date"),
+    ("EcritureLet", "text"),
+    ("DateLet", "date"),
+    ("Montantdevise", "amount"),
+    ("Idevise", "text"),
+)
+# French conventions, what Excel and French accounting software expect: ";"
+# between fields, a decimal comma, two decimals, dates as DD/MM/YYYY, UTF-8
+# with its BOM, CRLF between rows.
+CSV_DELIMITER = ";"
+CSV_DATE_FORMAT = "%d/%m/%Y"
+LINE_BREAKS = re.compile(r"[\r\n\t\v\f\u2028\u2029\x85]+")
+
+
+def one_line(value):
+    """``value`` (text or False) on one line: line breaks and tabs become one space."""
+    return LINE_BREAKS.sub(" ", value).strip() if value else ""
+
+
+def french_amount(value):
+    """``5103.0`` as ``5103,00``: two decimals, decimal comma, no grouping."""
+    return f"{value:.2f}".replace(".", ",")
 
 
 def spreadsheet_text(value):
@@ -112,26 +152,29 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
 
     @api.model
     def _columns(self):
-        env = self.env
-        return [
-            env._("Journal"),
-            env._("Entry"),
-            env._("Date"),
-            env._("Account Code"),
-            env._("Account"),
-            env._("Partner"),
-            env._("Label"),
-            env._("Debit"),
-            env._("Credit"),
-            env._("Currency"),
-            env._("Amount in Currency"),
-            env._("Matching Number"),
-        ]
+        """The columns of the CSV and XLSX files: ``(name, kind)``, the names
+        of the FEC (article A47 A-1 of the French tax procedures book), which
+        French accounting software imports; ``kind`` is ``text``, ``date`` or
+        ``amount`` (how each file writes it)."""
+        return COLUMNS
+
+    @api.model
+    def _auxiliary(self, line):
+        """The auxiliary account (CompAuxNum, CompAuxLib) of a journal item, as
+        Odoo's FEC export (l10n_fr_account) gives it: on receivable and
+        payable accounts only, the partner's reference (``|`` as ``/``), else
+        its id."""
+        partner = line.partner_id
+        if not partner or line.account_id.account_type not in ("asset_receivable", "liability_payable"):
+            return "", ""
+        return (partner.ref or "").replace("|", "/") or str(partner.id), partner.name or ""
 
     @api.model
     def _rows(self, company, date_from, date_to, counts):
-        """One row per journal item, read a batch at a time; ``counts`` gets
-        the numbers of entries and items on the way."""
+        """One row per journal item, read a batch at a time, in the order of
+        ``_columns``; ``counts`` gets the numbers of entries and items on the
+        way. Text is on one line: a label typed with line breaks would split
+        an item over several rows in the accountant's import."""
         MoveLine = self.env["account.move.line"].sudo().with_company(company)
         fnames = [
             "journal_id",
@@ -143,32 +186,42 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
             "name",
             "debit",
             "credit",
+            "date_maturity",
+            "full_reconcile_id",
             "currency_id",
             "amount_currency",
-            "matching_number",
         ]
         last_move = None
         for ids in self._line_ids_batches(company, date_from, date_to):
             lines = MoveLine.browse(ids)
             lines.fetch(fnames)
             for line in lines:
-                if line.move_id.id != last_move:
+                move = line.move_id
+                if move.id != last_move:
                     counts["moves"] += 1
-                    last_move = line.move_id.id
+                    last_move = move.id
                 counts["lines"] += 1
+                aux_num, aux_name = self._auxiliary(line)
+                reconcile = line.full_reconcile_id
                 yield [
-                    line.journal_id.code,
-                    line.move_name,
+                    one_line(line.journal_id.code),
+                    one_line(line.journal_id.name),
+                    one_line(line.move_name),
                     line.date,
-                    line.account_id.code,
-                    line.account_id.name,
-                    line.partner_id.display_name or "",
-                    line.name or "",
+                    line.account_id.code or "",
+                    one_line(line.account_id.name),
+                    one_line(aux_num),
+                    one_line(aux_name),
+                    one_line(move.ref) or one_line(line.move_name),
+                    move.invoice_date or move.date,
+                    one_line(line.name) or "/",
                     line.debit,
                     line.credit,
-                    line.currency_id.name,
-                    line.amount_currency,
-                    line.matching_number or "",
+                    line.date_maturity or None,
+                    str(reconcile.id) if reconcile else "",
+                    reconcile.create_date.date() if reconcile else None,
+                    line.amount_currency if line.amount_currency else None,
+                    line.currency_id.name if line.amount_currency else "",
                 ]
             # Nothing of a batch stays in memory once written.
             self.env.invalidate_all()
@@ -203,17 +256,28 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
     @api.model
     def _export_csv(self, company, date_from, date_to, base_name):
         counts = {"moves": 0, "lines": 0}
+        kinds = [kind for _name, kind in self._columns()]
         file = tempfile.TemporaryFile()
         # Excel opens UTF-8 with its BOM; rows are written as they are read.
         text = io.TextIOWrapper(file, encoding="utf-8-sig", newline="", write_through=True)
-        writer = csv.writer(text)
-        writer.writerow(self._columns())
+        writer = csv.writer(text, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+        writer.writerow([name for name, _kind in self._columns()])
         for row in self._rows(company, date_from, date_to, counts):
-            row[2] = fields.Date.to_string(row[2])
-            writer.writerow([spreadsheet_text(cell) for cell in row])
+            writer.writerow([self._csv_cell(kind, cell) for kind, cell in zip(kinds, row, strict=True)])
         text.flush()
         text.detach()
         return self._finish(file, f"{base_name}.csv", "text/csv;charset=utf-8", counts)
+
+    @api.model
+    def _csv_cell(self, kind, value):
+        if value is None or value is False:
+            return ""
+        if kind == "amount":
+            # A number, never quoted: a negative amount must stay one.
+            return french_amount(value)
+        if kind == "date":
+            return value.strftime(CSV_DATE_FORMAT)
+        return spreadsheet_text(value)
 
     @api.model
     def _export_xlsx(self, company, date_from, date_to, base_name):
@@ -235,16 +299,21 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
             )
             sheet = workbook.add_worksheet(self.env._("Journal Items"))
             bold = workbook.add_format({"bold": True})
-            date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
             amount = workbook.add_format({"num_format": "#,##0.00"})
-            for column, title in enumerate(self._columns()):
+            date_format = workbook.add_format({"num_format": "dd/mm/yyyy"})
+            kinds = [kind for _name, kind in self._columns()]
+            for column, (title, _kind) in enumerate(self._columns()):
                 sheet.write_string(0, column, title, bold)
             for index, row in enumerate(self._rows(company, date_from, date_to, counts), start=1):
-                for column in (0, 1, 3, 4, 5, 6, 9, 11):
-                    sheet.write_string(index, column, row[column] or "")
-                sheet.write_datetime(index, 2, fields.Datetime.to_datetime(row[2]), date_format)
-                for column in (7, 8, 10):
-                    sheet.write_number(index, column, row[column], amount)
+                for column, (kind, cell) in enumerate(zip(kinds, row, strict=True)):
+                    if cell is None:
+                        continue
+                    if kind == "amount":
+                        sheet.write_number(index, column, cell, amount)
+                    elif kind == "date":
+                        sheet.write_datetime(index, column, fields.Datetime.to_datetime(cell), date_format)
+                    else:
+                        sheet.write_string(index, column, cell)
             workbook.close()
             file = open(path, "rb")
         finally:
