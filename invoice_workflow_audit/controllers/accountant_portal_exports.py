@@ -104,11 +104,17 @@ class AccountantPortalExports:
             errors if errors is not None else [],
         )
         changes = batches._changed_entries()
+        export_requests = (
+            request.env["invoice.accountant.export.request"]
+            .sudo()
+            .search([("company_id", "=", company.id), ("user_id", "=", request.env.uid)], limit=10)
+        )
         today = fields.Date.context_today(Batch)
         return self._accountant_values(
             company,
             "accountant_exports",
             batches=batches,
+            export_requests=export_requests,
             changes=changes,
             change_labels=Batch._change_labels(),
             pager=pager,
@@ -146,10 +152,35 @@ class AccountantPortalExports:
         if not period:
             self._accountant_notify("danger", " ".join(errors))
             return request.redirect(f"/my/accounting/{company.id}/exports")
-        _batch, export = request.env["invoice.accountant.batch"]._accountant_collect(
-            company, *period, file_format
-        )
+        exports_url = f"/my/accounting/{company.id}/exports"
+        if kwargs.get("background") == "1":
+            return self._accountant_exports_queue(company, period, file_format)
+        try:
+            _batch, export = request.env["invoice.accountant.batch"]._accountant_collect(
+                company, *period, file_format
+            )
+        except UserError as error:
+            # Beyond the caps, or another download running: nothing written.
+            self._accountant_notify("warning", error.args[0])
+            return request.redirect(exports_url)
         return self._accountant_file_response(export)
+
+    def _accountant_exports_queue(self, company, period, file_format):
+        """Queue the period for the background; say what happens next."""
+        try:
+            request.env["invoice.accountant.export.request"]._accountant_queue(company, *period, file_format)
+        except UserError as error:
+            self._accountant_notify("danger", error.args[0])
+        else:
+            self._accountant_notify(
+                "success",
+                request.env._(
+                    "%(period)s is being prepared in the background: it will be listed here when ready, "
+                    "and you will be e-mailed.",
+                    period=period[2],
+                ),
+            )
+        return request.redirect(f"/my/accounting/{company.id}/exports")
 
     def _accountant_file_response(self, export):
         """The file of ``export`` sent from disk, with its SHA-256."""

@@ -2,6 +2,7 @@
 import csv
 import hashlib
 import io
+import os
 import re
 import zipfile
 from datetime import date, datetime
@@ -9,15 +10,16 @@ from unittest.mock import patch
 
 import openpyxl
 
-from odoo import Command
+from odoo import Command, sql_db
 from odoo.exceptions import AccessError
 from odoo.tests import Form, JsonRpcException, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from ..models.accountant_portal.accountant_batch_export import FEC_WIZARD
+from ..models.accountant_portal.accountant_batch_export import EXPORT_LOCK_CLASS, FEC_WIZARD
 from .test_accountant_portal import AccountantPortalCommon
 
 EXPORT_MODULE = "odoo.addons.invoice_workflow_audit.models.accountant_portal.accountant_batch_export"
+REQUEST_MODULE = "odoo.addons.invoice_workflow_audit.models.accountant_portal.accountant_export_request"
 
 # The FEC's column names (article A47 A-1 of the French tax procedures book).
 HEADER = [
@@ -629,14 +631,17 @@ class TestAccountantExportsChangedFlag(AccountantExportsCommon):
         posted before, not only its state."""
         bill = self.bill.with_user(self.admin_user)
         bill.button_draft()
+        self.env.cr.flush()
         self.env.cr.execute("UPDATE account_move SET accountant_changed_at = NULL WHERE id = %s", [bill.id])
         self.env.invalidate_all()
         bill.write({"narration": "<p>A note</p>"})
         bill.message_post(body="A note")
+        self.env.cr.flush()  # as the commit does: its precommit hooks stamp
         self.env.invalidate_all()
         self.assertFalse(self.bill.accountant_changed_at, "no accounting change")
         with Form(bill) as form, form.invoice_line_ids.edit(0) as line:
             line.price_unit = 360
+        self.env.cr.flush()
         self.env.invalidate_all()
         self.assertTrue(self.bill.accountant_changed_at)
         # Nobody sets the stamp through the ORM.
@@ -644,3 +649,163 @@ class TestAccountantExportsChangedFlag(AccountantExportsCommon):
             bill.write({"accountant_changed_at": False})
         # A draft never posted is in no batch: not stamped.
         self.assertFalse(self.january_draft.accountant_changed_at)
+
+
+@tagged("post_install", "-at_install")
+class TestAccountantExportsBackground(AccountantExportsCommon):
+    """A download inside the HTTP request is capped and one at a time; larger
+    periods are written by the scheduled action, in chunks, and recorded as
+    a batch only once the file is complete."""
+
+    def _queue(self, file_format="csv", **period):
+        response = self._download(
+            file_format, background="1", **(period or {"period": "month", "month": "2026-01"})
+        )
+        return response
+
+    def _requests(self):
+        self.env.invalidate_all()
+        return self.env["invoice.accountant.export.request"].sudo().search([], order="id")
+
+    def _run_cron(self, calls=50):
+        """Call the scheduled action as Odoo's cron runner does, until nothing is left."""
+        Request = self.env["invoice.accountant.export.request"]
+        for _call in range(calls):
+            if not Request.sudo().search_count([("state", "in", ("queued", "running"))]):
+                return
+            Request._cron_process()
+        self.fail("the background export never finished")
+
+    def test_direct_download_is_capped(self):
+        with patch.dict(f"{EXPORT_MODULE}.INTERACTIVE_MAX_ITEMS", {"csv": 3}):
+            response = self._download("csv")
+        self.assertIn("more than 3 journal items", response.text)
+        self.assertIn("Prepare in the background", response.text)
+        self.assertFalse(self._batches(), "nothing collected")
+        response = self._download("csv", period="custom", date_from="2024-01-01", date_to="2026-01-31")
+        self.assertIn("at most 366 days", response.text)
+        self.assertFalse(self._batches())
+        # Within the caps, the same download goes through.
+        self._download("csv", period="custom", date_from="2025-02-01", date_to="2026-01-31")
+        self.assertEqual(len(self._batches()), 1)
+
+    def test_one_export_at_a_time(self):
+        # Another worker holds this accountant's export lock (a real second
+        # connection: advisory locks are per session).
+        other = sql_db.db_connect(self.env.cr.dbname).cursor()
+        self.addCleanup(other.close)
+        other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (EXPORT_LOCK_CLASS, self.accountant.id))
+        response = self._download("csv")
+        self.assertIn("Another export of yours is being written", response.text)
+        self.assertFalse(self._batches())
+        other.rollback()
+        self._download("csv")
+        self.assertEqual(len(self._batches()), 1, "free again once the other is done")
+        # In the background too: one queued or running export per accountant.
+        self._queue()
+        response = self._queue(period="quarter", year="2026", quarter="1")
+        self.assertIn("still being prepared", response.text)
+        self.assertEqual(len(self._requests()), 1)
+
+    def test_background_job_writes_the_file_and_the_batch_at_the_end(self):
+        direct = self._download("csv", period="quarter", year="2026", quarter="1").content
+        direct_batch = self._batches()
+        cron = self.env.ref("invoice_workflow_audit.ir_cron_accountant_exports")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        response = self._queue(period="quarter", year="2026", quarter="1")
+        self.assertIn("is being prepared in the background", response.text)
+        request = self._requests()
+        self.assertEqual(
+            (request.state, request.user_id, request.file_format), ("queued", self.accountant, "csv")
+        )
+        self.assertEqual(request.line_total, direct_batch.line_count)
+        self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1)
+        self.assertIn("Queued", self._get(self._url("/exports")))
+
+        # Chunks of 3 journal items, read 2 at a time: the file grows, no batch yet.
+        with (
+            patch(f"{EXPORT_MODULE}.EXPORT_BATCH_SIZE", 2),
+            patch(f"{REQUEST_MODULE}.CHUNK_ITEMS", 3),
+        ):
+            self.env["invoice.accountant.export.request"]._cron_process()
+            request = self._requests()
+            self.assertEqual((request.state, request.line_done), ("running", 4))
+            self.assertFalse(self._batches() - direct_batch, "no batch before the file is complete")
+            self.assertIn("Running", self._get(self._url("/exports")))
+            self._run_cron()
+        request = self._requests()
+        batch = self._batches() - direct_batch
+        self.assertEqual((request.state, request.batch_id), ("done", batch))
+        self.assertEqual(
+            (batch.user_id, batch.line_count, batch.move_count),
+            (self.accountant, direct_batch.line_count, direct_batch.move_count),
+        )
+        self.assertEqual(batch.date, request.started_at, "collected when the file was started")
+        # The very file a direct download gives, listed and downloaded from the portal.
+        self.assertEqual(batch.checksum, hashlib.sha256(direct).hexdigest())
+        page = self._get(self._url("/exports"))
+        self.assertIn(f"/exports/{batch.id}/download", page)
+        self.assertEqual(self.url_open(self._url(f"/exports/{batch.id}/download")).content, direct)
+        self.assertFalse(os.path.exists(request._part_path()), "the working file is gone")
+        # The accountant is e-mailed.
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("email_to", "ilike", self.accountant.email)], order="id desc", limit=1)
+        )
+        self.assertIn(request.period_label, mail.subject)
+        self.assertIn("is ready", mail.subject)
+
+    def test_background_xlsx(self):
+        self._queue("xlsx")
+        self._run_cron()
+        request = self._requests()
+        self.assertEqual(request.state, "done")
+        content = self.url_open(self._url(f"/exports/{request.batch_id.id}/download")).content
+        rows = list(
+            openpyxl.load_workbook(io.BytesIO(content), read_only=True).active.iter_rows(values_only=True)
+        )
+        self.assertEqual(list(rows[0]), HEADER)
+        self.assertEqual(len(rows) - 1, len(self._january_lines()))
+
+    def test_failure_leaves_no_batch_and_says_so(self):
+        self._queue()
+
+        def disk_full(*args, **kwargs):
+            raise OSError("No space left on device")
+
+        Export = type(self.env["invoice.accountant.batch.export"])
+        with patch.object(Export, "_export_csv_chunk", disk_full), mute_logger(REQUEST_MODULE):
+            self._run_cron()
+        request = self._requests()
+        self.assertEqual(request.state, "failed")
+        self.assertIn("No space left on device", request.error)
+        self.assertFalse(request.batch_id)
+        self.assertFalse(self._batches(), "no batch for a file never completed")
+        page = self._get(self._url("/exports"))
+        self.assertIn("Failed", page)
+        self.assertIn("No space left on device", page)
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("email_to", "ilike", self.accountant.email)], order="id desc", limit=1)
+        )
+        self.assertIn("failed", mail.subject)
+        # The accountant may ask again, and this time it works.
+        self._queue()
+        self._run_cron()
+        self.assertEqual(self._requests()[-1].state, "done")
+        self.assertEqual(len(self._batches()), 1)
+
+    def test_requests_are_the_accountants_own(self):
+        self._queue()
+        request = self._requests()
+        with self.assertRaises(AccessError):
+            request.write({"state": "done"})
+        with self.assertRaises(AccessError):
+            request.with_user(self.accountant).read(["state"])
+        # Another accountant of the same company does not see it.
+        colleague = new_test_user(self.env, login="iwa_colleague", groups="base.group_portal")
+        self.company.with_user(self.admin_user).accountant_user_ids = [Command.link(colleague.id)]
+        self.authenticate(colleague.login, colleague.login)
+        self.assertNotIn("o_accountant_export_request", self._get(self._url("/exports")))

@@ -15,6 +15,8 @@ SEND_LIMIT_PER_ACCOUNTANT = (20, 60)
 SEND_SUBTYPE = "invoice_workflow_audit.mt_accountant_portal_sent"
 # The accountant's name in the customer's e-mail: at most so many characters.
 ACCOUNTANT_NAME_WIDTH = 64
+# The entries whose accounting changed in the transaction (cr.precommit.data).
+STAMP_KEY = "invoice_workflow_audit.accountant_changed_moves"
 # The fields of an entry whose change makes the accountant's batch stale: what
 # the batch's file holds (number, dates, journal, partner, reference) and the
 # state (posted, reset to draft, cancelled). The Processed mark, the workflow
@@ -87,28 +89,44 @@ class AccountMove(models.Model):
         return result
 
     def _accountant_stamp_changed(self):
-        """Stamp the accounting change of these entries (those posted now or
-        before: a draft never posted is in no batch). One UPDATE, in SQL: not
-        a write, so it neither changes ``write_date`` nor runs the write
-        guards and tracking again from inside a write."""
-        ids = [move_id for move_id in self.ids if move_id]
+        """Stamp the accounting change of these entries, once per transaction.
+
+        The ids are gathered and stamped by one UPDATE before the commit
+        (``_accountant_flush_stamps``, a precommit hook, as mail's tracking
+        is written): no query per document or per write. Only entries posted
+        now or before are stamped (a draft never posted is in no batch).
+        """
+        ids = {move_id for move_id in self.ids if isinstance(move_id, int)}
         if not ids:
             return
+        data = self.env.cr.precommit.data
+        if STAMP_KEY not in data:
+            data[STAMP_KEY] = set()
+            self.env.cr.precommit.add(self.env["account.move"].sudo()._accountant_flush_stamps)
+        data[STAMP_KEY].update(ids)
+
+    @api.model
+    def _accountant_flush_stamps(self):
+        """Write the stamps gathered in this transaction. In SQL: not a write,
+        so it changes no ``write_date`` and runs no write guard or tracking
+        again; called at precommit, and before "changed since" is read."""
+        ids = self.env.cr.precommit.data.pop(STAMP_KEY, None)
+        if not ids:
+            return
+        self.flush_model(["state", "posted_before"])
         self.env.cr.execute(
             SQL(
                 """UPDATE account_move SET accountant_changed_at = %(now)s
                     WHERE id = ANY(%(ids)s) AND (state = 'posted' OR posted_before)""",
                 now=self.env.cr.now(),
-                ids=ids,
+                ids=sorted(ids),
             )
         )
-        self.invalidate_recordset(["accountant_changed_at"])
+        self.invalidate_model(["accountant_changed_at"])
 
     def write(self, vals):
         result = super().write(vals)
         if ACCOUNTING_MOVE_FIELDS.intersection(vals):
-            # After the write: a move posted by it is stamped too.
-            self.flush_recordset(["state", "posted_before"])
             self._accountant_stamp_changed()
         return result
 

@@ -73,6 +73,8 @@ class InvoiceAccountantBatch(models.Model):
 
         :return: {batch id: [{"name", "date", "change"}]}
         """
+        # The stamps of this transaction's own changes, not written yet.
+        self.env["account.move"].sudo()._accountant_flush_stamps()
         result = {}
         for batch in self:
             if not batch.id or not batch.date:
@@ -145,17 +147,27 @@ class InvoiceAccountantBatch(models.Model):
         record the batch and log the download.
 
         Called by the accountant portal once it checked the accountant's
-        access to ``company``. :return: ``(batch, export)`` where ``export``
-        is an ``AccountantExport`` (its file open for reading).
+        access to ``company``; raises UserError beyond the caps of a
+        download inside the request, or while another runs.
+
+        :return: ``(batch, export)`` where ``export`` is an
+            ``AccountantExport`` (its file open for reading).
         """
         exporter = self.env["invoice.accountant.batch.export"]
+        exporter._check_interactive(company, date_from, date_to, file_format)
         export = exporter._export(company, date_from, date_to, file_format)
         batch = self._accountant_record(company, date_from, date_to, period_label, file_format, export)
         return batch, export
 
     @api.model
-    def _accountant_record(self, company, date_from, date_to, period_label, file_format, export):
-        """Record the batch of a complete ``export``, keep its file and log it."""
+    def _accountant_record(
+        self, company, date_from, date_to, period_label, file_format, export, collected_at=None
+    ):
+        """Record the batch of a complete ``export``, keep its file and log it.
+
+        ``collected_at``: when the file was started, if not in this
+        transaction (an export written in the background over several):
+        what "changed since collected" compares to."""
         batch = self.sudo()._create_protected(
             [
                 {
@@ -168,7 +180,7 @@ class InvoiceAccountantBatch(models.Model):
                     "move_count": export.move_count,
                     "line_count": export.line_count,
                     "user_id": self.env.uid,
-                    "date": self.env.cr.now(),
+                    "date": collected_at or self.env.cr.now(),
                     "checksum": export.checksum,
                 }
             ]

@@ -6,6 +6,7 @@ temporary file so that a period of any size never sits in memory."""
 import csv
 import hashlib
 import io
+import json
 import os
 import re
 import tempfile
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import xlsxwriter
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 # Odoo's FEC wizard (l10n_fr_account); the addon does not depend on it.
@@ -21,6 +23,15 @@ FEC_WIZARD = "l10n_fr.fec.export.wizard"
 # Journal items read (and written out) at a time.
 EXPORT_BATCH_SIZE = 5000
 HASH_CHUNK = 1024 * 1024
+# A download inside the HTTP request is capped: at most so many journal
+# items (XLSX costs about five times the CPU of CSV per item) and a period of
+# at most a year. Beyond, the export is prepared in the background
+# (invoice.accountant.export.request).
+INTERACTIVE_MAX_ITEMS = {"csv": 50000, "fec": 50000, "xlsx": 10000}
+INTERACTIVE_MAX_DAYS = 366
+# pg_advisory_xact_lock(EXPORT_LOCK_CLASS, user id): one download per
+# accountant at a time, whatever the worker or server.
+EXPORT_LOCK_CLASS = 0x1A4E
 # What a spreadsheet reads as the start of a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -126,11 +137,54 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
         )
 
     @api.model
-    def _line_ids_batches(self, company, date_from, date_to):
-        """The ids of the journal items of the period, ``EXPORT_BATCH_SIZE`` at a
-        time, by date, entry and id (keyset: each batch starts after the last
-        row of the previous one, whatever the size of the period)."""
+    def _count_lines(self, company, date_from, date_to, limit=None):
+        """The journal items of the period; with ``limit``, counted up to
+        ``limit + 1`` only (enough to say "more than"), whatever the period."""
+        query = SQL(
+            "SELECT 1 FROM account_move_line aml WHERE %(where)s%(limit)s",
+            where=self._lines_where(company, date_from, date_to),
+            limit=SQL(" LIMIT %s", limit + 1) if limit is not None else SQL(),
+        )
+        self.env.cr.execute(SQL("SELECT count(*) FROM (%s) AS items", query))
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _check_interactive(self, company, date_from, date_to, file_format):
+        """Refuse (UserError) a download inside the HTTP request beyond its
+        caps, or while another download of the same accountant runs."""
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", EXPORT_LOCK_CLASS, self.env.uid))
+        if not self.env.cr.fetchone()[0]:
+            raise UserError(
+                self.env._("Another export of yours is being written: try again once it is downloaded.")
+            )
+        if (date_to - date_from).days + 1 > INTERACTIVE_MAX_DAYS:
+            raise UserError(
+                self.env._(
+                    'A direct download covers at most %(days)s days: use "Prepare in the background" '
+                    "for a longer period.",
+                    days=INTERACTIVE_MAX_DAYS,
+                )
+            )
+        limit = INTERACTIVE_MAX_ITEMS[file_format]
+        if self._count_lines(company, date_from, date_to, limit=limit) > limit:
+            raise UserError(
+                self.env._(
+                    "This period has more than %(limit)s journal items, the most a direct %(format)s "
+                    'download holds: use "Prepare in the background", you will be e-mailed when it is ready.',
+                    limit=limit,
+                    format=file_format.upper(),
+                )
+            )
+
+    @api.model
+    def _line_key_batches(self, company, date_from, date_to, after_key=None):
+        """The journal items of the period, ``EXPORT_BATCH_SIZE`` at a time, as
+        ``(id, date, move id)`` by date, entry and id (keyset: each batch
+        starts after the last row of the previous one, or after
+        ``after_key``, whatever the size of the period)."""
         after = SQL("TRUE")
+        if after_key:
+            after = SQL("(aml.date, aml.move_id, aml.id) > (%s, %s, %s)", *after_key)
         where = self._lines_where(company, date_from, date_to)
         while True:
             self.env.cr.execute(
@@ -146,9 +200,14 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
             rows = self.env.cr.fetchall()
             if not rows:
                 return
-            yield [row[0] for row in rows]
+            yield rows
             last_id, last_date, last_move = rows[-1]
             after = SQL("(aml.date, aml.move_id, aml.id) > (%s, %s, %s)", last_date, last_move, last_id)
+
+    @api.model
+    def _line_ids_batches(self, company, date_from, date_to):
+        for rows in self._line_key_batches(company, date_from, date_to):
+            yield [row[0] for row in rows]
 
     @api.model
     def _columns(self):
@@ -170,7 +229,7 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
         return (partner.ref or "").replace("|", "/") or str(partner.id), partner.name or ""
 
     @api.model
-    def _rows(self, company, date_from, date_to, counts):
+    def _rows(self, company, date_from, date_to, counts, id_batches=None):
         """One row per journal item, read a batch at a time, in the order of
         ``_columns``; ``counts`` gets the numbers of entries and items on the
         way. Text is on one line: a label typed with line breaks would split
@@ -191,15 +250,17 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
             "currency_id",
             "amount_currency",
         ]
-        last_move = None
-        for ids in self._line_ids_batches(company, date_from, date_to):
+        last_move = counts.get("last_move")
+        if id_batches is None:
+            id_batches = self._line_ids_batches(company, date_from, date_to)
+        for ids in id_batches:
             lines = MoveLine.browse(ids)
             lines.fetch(fnames)
             for line in lines:
                 move = line.move_id
                 if move.id != last_move:
                     counts["moves"] += 1
-                    last_move = move.id
+                    last_move = counts["last_move"] = move.id
                 counts["lines"] += 1
                 aux_num, aux_name = self._auxiliary(line)
                 reconcile = line.full_reconcile_id
@@ -231,9 +292,13 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
     # ------------------------------------------------------------------
 
     @api.model
-    def _export(self, company, date_from, date_to, file_format):
+    def _base_name(self, company, date_from, date_to):
         base_name = f"{company.name}-{fields.Date.to_string(date_from)}-{fields.Date.to_string(date_to)}"
-        base_name = "".join(char if char.isalnum() or char in "-_" else "_" for char in base_name)
+        return "".join(char if char.isalnum() or char in "-_" else "_" for char in base_name)
+
+    @api.model
+    def _export(self, company, date_from, date_to, file_format):
+        base_name = self._base_name(company, date_from, date_to)
         if file_format == "fec":
             return self._export_fec(company, date_from, date_to)
         if file_format == "xlsx":
@@ -267,6 +332,70 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
         text.flush()
         text.detach()
         return self._finish(file, f"{base_name}.csv", "text/csv;charset=utf-8", counts)
+
+    @api.model
+    def _export_csv_chunk(self, company, date_from, date_to, path, state, max_items):
+        """Append the next journal items of the period (at least ``max_items``
+        unless the period ends) to the CSV at ``path``, for an export written
+        over several transactions. ``state`` (``last_key``, ``size``,
+        ``lines``, ``moves``) says where the previous chunk stopped and is
+        updated; the file is first cut back to ``size``: rows written by a
+        chunk whose transaction did not commit are written again, once.
+
+        :return: True once the period is written
+        """
+        kinds = [kind for _name, kind in self._columns()]
+        mode = "r+b" if state["size"] and os.path.exists(path) else "w+b"
+        with open(path, mode) as file:
+            if mode == "w+b":
+                state.update(size=0, lines=0, moves=0, last_key=False)
+            file.truncate(state["size"])
+            file.seek(state["size"])
+            text = io.TextIOWrapper(file, encoding="utf-8", newline="", write_through=True)
+            writer = csv.writer(text, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+            if not state["size"]:
+                text.write("\ufeff")
+                writer.writerow([name for name, _kind in self._columns()])
+            after_key = json.loads(state["last_key"]) if state["last_key"] else None
+            if after_key:
+                after_key[0] = fields.Date.to_date(after_key[0])
+            counts = {
+                "moves": state["moves"],
+                "lines": state["lines"],
+                "last_move": after_key and after_key[1],
+            }
+            written = 0
+            finished = True
+            for rows in self._line_key_batches(company, date_from, date_to, after_key):
+                ids = [row[0] for row in rows]
+                for row in self._rows(company, date_from, date_to, counts, [ids]):
+                    writer.writerow(
+                        [self._csv_cell(kind, cell) for kind, cell in zip(kinds, row, strict=True)]
+                    )
+                last_id, last_date, last_move = rows[-1]
+                after_key = [fields.Date.to_string(last_date), last_move, last_id]
+                written += len(rows)
+                if written >= max_items:
+                    finished = False
+                    break
+            text.flush()
+            size = file.tell()
+            text.detach()
+        state.update(size=size, lines=counts["lines"], moves=counts["moves"], last_key=json.dumps(after_key))
+        # Stopped exactly at the end of the period: the next chunk finds
+        # nothing left and only finishes.
+        return finished
+
+    @api.model
+    def _open_csv_part(self, company, date_from, date_to, path, state):
+        """The complete CSV at ``path``, open for reading, hashed."""
+        file = open(path, "rb")
+        return self._finish(
+            file,
+            f"{self._base_name(company, date_from, date_to)}.csv",
+            "text/csv;charset=utf-8",
+            {"moves": state["moves"], "lines": state["lines"]},
+        )
 
     @api.model
     def _csv_cell(self, kind, value):
