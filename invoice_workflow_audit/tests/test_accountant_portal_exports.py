@@ -174,6 +174,8 @@ class TestAccountantExports(AccountantExportsCommon):
         page = self._get(self._url("/exports"))
         self.assertIn("Télécharger", page)
         self.assertIn("Aucun lot collecté", page)
+        self.assertIn("Préparer en arrière-plan", page)
+        self.assertIn("Le CSV suit les conventions françaises", page)
 
     def test_xlsx_download(self):
         response = self._download("xlsx", period="quarter", year="2026", quarter="1")
