@@ -543,6 +543,12 @@ class TestAccountantExportsKeptFiles(AccountantExportsCommon):
             self.assertEqual(
                 (batch.attachment_id.res_model, batch.attachment_id.res_id), (batch._name, batch.id)
             )
+            # Stored where Odoo stores attachments, as Odoo would have stored it.
+            attachment = batch.attachment_id
+            self.assertEqual(attachment.raw, first.content)
+            self.assertEqual(attachment.file_size, len(first.content))
+            self.assertEqual(attachment.checksum, hashlib.sha1(first.content).hexdigest())
+            self.assertTrue(attachment.store_fname.endswith(attachment.checksum))
             url = self._url(f"/exports/{batch.id}/download")
             self.assertIn(url, self._get(self._url("/exports")))
             again = self.url_open(url)
@@ -759,6 +765,10 @@ class TestAccountantExportsBackground(AccountantExportsCommon):
         self.assertIn("is ready", mail.subject)
 
     def test_background_xlsx(self):
+        with patch(f"{REQUEST_MODULE}.XLSX_MAX_ITEMS", 3):
+            response = self._queue("xlsx")
+        self.assertIn("Choose CSV, which has no limit", response.text)
+        self.assertFalse(self._requests())
         self._queue("xlsx")
         self._run_cron()
         request = self._requests()
@@ -798,6 +808,18 @@ class TestAccountantExportsBackground(AccountantExportsCommon):
         self._run_cron()
         self.assertEqual(self._requests()[-1].state, "done")
         self.assertEqual(len(self._batches()), 1)
+
+    def test_an_xlsx_interrupted_again_and_again_fails(self):
+        """A whole XLSX is written in one call: one killed by the time limit
+        (its transaction rolled back, its start counted) is not started for ever."""
+        self._queue("xlsx")
+        request = self._requests()
+        request._write_protected({"attempts": 3})
+        self._run_cron()
+        request = self._requests()
+        self.assertEqual(request.state, "failed")
+        self.assertIn("Interrupted 3 times", request.error)
+        self.assertFalse(self._batches())
 
     def test_requests_are_the_accountants_own(self):
         self._queue()

@@ -2,11 +2,17 @@
 """Entry batches: each download of a period's posted journal entries by the
 accountant, with what changed in that period since it was collected."""
 
+import hashlib
 import io
+import os
+import shutil
+import tempfile
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
+
+from .accountant_batch_export import HASH_CHUNK
 
 BATCH_FORMATS = [("fec", "FEC"), ("csv", "CSV"), ("xlsx", "XLSX")]
 BATCH_STATES = [("collected", "Collected"), ("integrated", "Integrated")]
@@ -204,24 +210,65 @@ class InvoiceAccountantBatch(models.Model):
     def _accountant_store_file(self, export):
         """Keep the file of ``export`` as the batch's attachment (readable by
         those who read the batch: accounting managers; the portal reads it as
-        superuser once it checked the accountant's grant)."""
+        superuser once it checked the accountant's grant).
+
+        In the filestore (the default) the file is copied by chunks, never
+        held in memory whatever its size: ``ir.attachment`` only takes bytes,
+        so the attachment is created empty and given the stored file
+        afterwards, as ``_get_datas_related_values`` would have.
+        """
         self.ensure_one()
-        export.file.seek(0)
-        attachment = (
-            self.env["ir.attachment"]
-            .sudo()
-            .create(
-                {
-                    "name": export.file_name,
-                    "raw": export.file.read(),
-                    "mimetype": export.mimetype.split(";")[0],
-                    "res_model": self._name,
-                    "res_id": self.id,
-                }
+        Attachment = self.env["ir.attachment"].sudo()
+        values = {
+            "name": export.file_name,
+            "mimetype": export.mimetype.split(";")[0],
+            "res_model": self._name,
+            "res_id": self.id,
+        }
+        if Attachment._storage() == "db":
+            export.file.seek(0)
+            attachment = Attachment.create([{**values, "raw": export.file.read()}])
+        else:
+            fname, sha1 = self._accountant_write_filestore(export.file)
+            attachment = Attachment.create([values])
+            self.env.cr.execute(
+                SQL(
+                    """UPDATE ir_attachment SET store_fname = %(fname)s, file_size = %(size)s,
+                              checksum = %(sha1)s, db_datas = NULL
+                        WHERE id = %(id)s""",
+                    fname=fname,
+                    size=export.size,
+                    sha1=sha1,
+                    id=attachment.id,
+                )
             )
-        )
+            attachment.invalidate_recordset()
         export.file.seek(0)
         self.sudo()._write_protected({"attachment_id": attachment.id})
+
+    @api.model
+    def _accountant_write_filestore(self, file):
+        """Copy ``file`` into the filestore where Odoo would store it (by its
+        SHA-1), by chunks. :return: ``(store_fname, sha1)``"""
+        Attachment = self.env["ir.attachment"].sudo()
+        sha1 = hashlib.sha1()
+        file.seek(0)
+        for chunk in iter(lambda: file.read(HASH_CHUNK), b""):
+            sha1.update(chunk)
+        checksum = sha1.hexdigest()
+        fname = f"{checksum[:2]}/{checksum}"
+        full_path = Attachment._full_path(fname)
+        if not os.path.exists(full_path):
+            os.makedirs(os.path.dirname(full_path), exist_ok=True)
+            file.seek(0)
+            # Written aside, then renamed: a reader never sees half a file.
+            with tempfile.NamedTemporaryFile(dir=os.path.dirname(full_path), delete=False) as out:
+                shutil.copyfileobj(file, out, HASH_CHUNK)
+            os.replace(out.name, full_path)
+            # Removed by Odoo's garbage collector if this transaction aborts.
+            Attachment._mark_for_gc(fname)
+        file.seek(0)
+        return fname, checksum
 
     def _accountant_open_file(self):
         """The batch's kept file, open for reading, checked against the

@@ -4,6 +4,7 @@ inside the HTTP request, written by a scheduled action in chunks."""
 
 import logging
 import os
+import threading
 
 from markupsafe import Markup
 
@@ -19,6 +20,13 @@ REQUEST_STATES = [("queued", "Queued"), ("running", "Running"), ("done", "Ready"
 # committed by the cron runner, which calls again at once while work is left.
 CHUNK_ITEMS = 20000
 CRON_XMLID = "invoice_workflow_audit.ir_cron_accountant_exports"
+# XLSX cannot be resumed (xlsxwriter writes a workbook in one go): written in
+# one call of the scheduled action, so bounded to what a call writes within
+# the cron's time limit. Larger periods: CSV, written in chunks.
+XLSX_MAX_ITEMS = 200000
+# A call writing a whole XLSX or FEC that is killed (the cron's time limit, a
+# restart) would start again at every run: after so many starts, it fails.
+MAX_ATTEMPTS = 3
 
 
 class InvoiceAccountantExportRequest(models.Model):
@@ -54,6 +62,7 @@ class InvoiceAccountantExportRequest(models.Model):
     line_total = fields.Integer(string="Journal Items", readonly=True)
     line_done = fields.Integer(string="Journal Items Written", readonly=True)
     move_done = fields.Integer(readonly=True)
+    attempts = fields.Integer(readonly=True, help="Calls that started writing a whole XLSX or FEC file.")
     last_key = fields.Char(readonly=True)
     file_size = fields.Integer(readonly=True)
 
@@ -82,6 +91,15 @@ class InvoiceAccountantExportRequest(models.Model):
                 )
             )
         line_total = self.env["invoice.accountant.batch.export"]._count_lines(company, date_from, date_to)
+        if file_format == "xlsx" and line_total > XLSX_MAX_ITEMS:
+            raise UserError(
+                self.env._(
+                    "This period has %(count)s journal items: XLSX holds at most %(limit)s, even in the "
+                    "background. Choose CSV, which has no limit.",
+                    count=line_total,
+                    limit=XLSX_MAX_ITEMS,
+                )
+            )
         request = self.sudo()._create_protected(
             [
                 {
@@ -123,6 +141,24 @@ class InvoiceAccountantExportRequest(models.Model):
         if not request:
             self.env["ir.cron"]._notify_progress(done=0, remaining=0)
             return
+        if request.file_format != "csv":
+            if request.attempts >= MAX_ATTEMPTS:
+                request._fail(
+                    UserError(
+                        self.env._(
+                            "Interrupted %(count)s times before it was complete (too large for one go?): "
+                            "choose a shorter period or CSV.",
+                            count=request.attempts,
+                        )
+                    )
+                )
+                self.env["ir.cron"]._notify_progress(done=1, remaining=1)
+                return
+            request._write_protected({"attempts": request.attempts + 1})
+            if not getattr(threading.current_thread(), "testing", False):
+                # Committed before the long write: a call killed while
+                # writing is counted, so that it is not started for ever.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         try:
             with self.env.cr.savepoint():
                 done = request._process_chunk()
