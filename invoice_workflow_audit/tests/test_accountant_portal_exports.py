@@ -15,7 +15,12 @@ from odoo.exceptions import AccessError
 from odoo.tests import Form, JsonRpcException, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from ..models.accountant_portal.accountant_batch_export import EXPORT_LOCK_CLASS, FEC_WIZARD
+from ..models.accountant_portal.accountant_batch_export import (
+    EXPORT_LOCK_CLASS,
+    EXPORT_SLOT_CLASS,
+    EXPORT_SLOTS_PARAM,
+    FEC_WIZARD,
+)
 from .test_accountant_portal import AccountantPortalCommon
 
 EXPORT_MODULE = "odoo.addons.invoice_workflow_audit.models.accountant_portal.accountant_batch_export"
@@ -699,7 +704,8 @@ class TestAccountantExportsBackground(AccountantExportsCommon):
 
     def test_one_export_at_a_time(self):
         # Another worker holds this accountant's export lock (a real second
-        # connection: advisory locks are per session).
+        # connection: advisory locks are per session; the test's own requests
+        # share the test's transaction, and keep what they lock until its end).
         other = sql_db.db_connect(self.env.cr.dbname).cursor()
         self.addCleanup(other.close)
         other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (EXPORT_LOCK_CLASS, self.accountant.id))
@@ -707,8 +713,21 @@ class TestAccountantExportsBackground(AccountantExportsCommon):
         self.assertIn("Another export of yours is being written", response.text)
         self.assertFalse(self._batches())
         other.rollback()
+        # At most one download written at once on the server by default,
+        # whoever asks: the other HTTP workers stay free.
+        other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (EXPORT_SLOT_CLASS, 0))
+        response = self._download("csv")
+        self.assertIn("The server is writing other exports", response.text)
+        self.assertFalse(self._batches())
+        self.env["ir.config_parameter"].sudo().set_param(EXPORT_SLOTS_PARAM, "2")
         self._download("csv")
-        self.assertEqual(len(self._batches()), 1, "free again once the other is done")
+        self.assertEqual(len(self._batches()), 1, "a second slot configured")
+        # This download's locks are held until its transaction ends: another
+        # worker cannot take them meanwhile.
+        other.rollback()
+        other.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (EXPORT_LOCK_CLASS, self.accountant.id))
+        self.assertFalse(other.fetchone()[0])
+        other.rollback()
         # In the background too: one queued or running export per accountant.
         self._queue()
         response = self._queue(period="quarter", year="2026", quarter="1")

@@ -32,6 +32,12 @@ INTERACTIVE_MAX_DAYS = 366
 # pg_advisory_xact_lock(EXPORT_LOCK_CLASS, user id): one download per
 # accountant at a time, whatever the worker or server.
 EXPORT_LOCK_CLASS = 0x1A4E
+# pg_advisory_xact_lock(EXPORT_SLOT_CLASS, slot): at most so many downloads
+# written at once on the whole server (ir.config_parameter
+# invoice_workflow_audit.accountant_export_slots, 1 by default), so that
+# downloads never hold every HTTP worker.
+EXPORT_SLOT_CLASS = 0x1A4F
+EXPORT_SLOTS_PARAM = "invoice_workflow_audit.accountant_export_slots"
 # What a spreadsheet reads as the start of a formula (OWASP "CSV injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -151,11 +157,25 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
     @api.model
     def _check_interactive(self, company, date_from, date_to, file_format):
         """Refuse (UserError) a download inside the HTTP request beyond its
-        caps, or while another download of the same accountant runs."""
+        caps, while another download of the same accountant runs, or while
+        the server writes as many downloads as it allows at once. The locks
+        are the transaction's: released when the file is written."""
         self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", EXPORT_LOCK_CLASS, self.env.uid))
         if not self.env.cr.fetchone()[0]:
             raise UserError(
                 self.env._("Another export of yours is being written: try again once it is downloaded.")
+            )
+        slots = max(int(self.env["ir.config_parameter"].sudo().get_param(EXPORT_SLOTS_PARAM, 1) or 1), 1)
+        for slot in range(slots):
+            self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", EXPORT_SLOT_CLASS, slot))
+            if self.env.cr.fetchone()[0]:
+                break
+        else:
+            raise UserError(
+                self.env._(
+                    "The server is writing other exports: try again in a minute, or use "
+                    '"Prepare in the background".'
+                )
             )
         if (date_to - date_from).days + 1 > INTERACTIVE_MAX_DAYS:
             raise UserError(
