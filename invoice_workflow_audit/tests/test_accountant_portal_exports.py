@@ -343,6 +343,36 @@ class TestAccountantExportsFec(AccountantExportsCommon):
         self.env.invalidate_all()
         self.assertEqual(self.company.fiscalyear_lock_date, lock_date, "a download never locks the books")
 
+    def test_fec_in_the_background_is_the_wizards_file_of_the_period(self):
+        """In the background, one month of Odoo's FEC per call, merged: the
+        same bytes as the wizard's file of the whole period."""
+        self._make_french()
+        q1 = {"period": "quarter", "year": "2026", "quarter": "1"}
+        if FEC_WIZARD not in self.env:
+            self._download("fec", status=404, background="1", **q1)
+            self.assertFalse(self.env["invoice.accountant.export.request"].sudo().search([]))
+            return
+        direct = self._download("fec", **q1).content
+        direct_batch = self._batches()
+        # Items in each month of the quarter: the merge matters.
+        for name in (self.invoice_paid.name, self.invoice_open.name, self.bank_line.move_id.name):
+            self.assertIn(name, direct.decode())
+        self._download("fec", background="1", **q1)
+        Request = self.env["invoice.accountant.export.request"]
+        request = Request.sudo().search([], order="id desc", limit=1)
+        calls = 0
+        while request.state in ("queued", "running") and calls < 10:
+            Request._cron_process()
+            calls += 1
+        self.assertEqual((request.state, calls), ("done", 3), "one month per call")
+        batch = request.batch_id
+        self.assertEqual(batch.attachment_id.raw, direct)
+        self.assertEqual(batch.checksum, direct_batch.checksum)
+        self.assertEqual(
+            (batch.file_name, batch.line_count, batch.move_count),
+            (direct_batch.file_name, direct_batch.line_count, direct_batch.move_count),
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestAccountantExportsFormulaInjection(AccountantExportsCommon):

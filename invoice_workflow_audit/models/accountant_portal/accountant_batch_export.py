@@ -13,10 +13,11 @@ import tempfile
 from dataclasses import dataclass
 
 import xlsxwriter
+from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, date_utils
 
 # Odoo's FEC wizard (l10n_fr_account); the addon does not depend on it.
 FEC_WIZARD = "l10n_fr.fec.export.wizard"
@@ -472,17 +473,19 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
         return self._finish(file, f"{base_name}.xlsx", mimetype, counts)
 
     @api.model
-    def _export_fec(self, company, date_from, date_to):
-        """Odoo's own FEC, from its wizard: official (posted entries only), as
+    def _fec_wizard(self, company, date_from, date_to):
+        """Odoo's FEC wizard for the period: official (posted entries only), as
         a test file so that the download never sets the fiscal year lock date
         (the wizard locks the books up to the end of the period otherwise)."""
         Wizard = (
             self.env[FEC_WIZARD].sudo().with_company(company).with_context(allowed_company_ids=company.ids)
         )
-        wizard = Wizard.create(
+        return Wizard.create(
             {"date_from": date_from, "date_to": date_to, "export_type": "official", "test_file": True}
         )
-        result = wizard.generate_fec()
+
+    @api.model
+    def _fec_counts(self, company, date_from, date_to):
         [[moves, lines]] = (
             self.env["account.move.line"]
             .sudo()
@@ -496,8 +499,70 @@ class InvoiceAccountantBatchExport(models.AbstractModel):
                 aggregates=["move_id:count_distinct", "__count"],
             )
         )
+        return {"moves": moves, "lines": lines}
+
+    @api.model
+    def _export_fec(self, company, date_from, date_to):
+        """Odoo's own FEC, from its wizard, in one go (a download inside the
+        request: its period is capped)."""
+        result = self._fec_wizard(company, date_from, date_to).generate_fec()
         file = tempfile.TemporaryFile()
         file.write(result["file_content"])
         return self._finish(
-            file, result["file_name"], "text/csv;charset=utf-8", {"moves": moves, "lines": lines}
+            file, result["file_name"], "text/csv;charset=utf-8", self._fec_counts(company, date_from, date_to)
+        )
+
+    @api.model
+    def _export_fec_chunk(self, company, date_from, date_to, path, state):
+        """Append the next month of Odoo's FEC of the period to ``path``: the
+        wizard's file of one month holds in memory, never the whole period.
+
+        The wizard writes its header, then the opening balances at the
+        start of the period asked, then the journal items by date. The first
+        month is kept whole (its opening balances are the period's); from the
+        second on, only its journal items are appended (the rows after the
+        header and opening rows, counted by the wizard's own domain), so that
+        the merged file is the wizard's file of the whole period. ``state``
+        (``last_key``: the next month, ``size``) is updated as for the CSV.
+
+        :return: True once the period is written
+        """
+        restart = not (state["size"] and os.path.exists(path))
+        if restart:
+            state.update(size=0, last_key=False)
+        start = fields.Date.to_date(state["last_key"]) if state["last_key"] else date_from
+        end = min(date_utils.end_of(start, "month"), date_to)
+        wizard = self._fec_wizard(company, start, end)
+        content = wizard.generate_fec()["file_content"]
+        with open(path, "w+b" if restart else "r+b") as file:
+            file.truncate(state["size"])
+            file.seek(state["size"])
+            if not state["size"]:
+                file.write(content)
+            else:
+                items = wizard.env["account.move.line"].search_count(
+                    [*wizard._get_base_domain(), ("date", ">=", start), ("date", "<=", end)]
+                )
+                rows = list(csv.reader(io.StringIO(content.decode(), newline=""), delimiter="|"))
+                if items:
+                    text = io.StringIO()
+                    csv.writer(text, delimiter="|", lineterminator="\r\n").writerows(
+                        rows[len(rows) - items :]
+                    )
+                    # The wizard's file ends without a line break: so does each month's.
+                    file.write(b"\r\n" + text.getvalue()[:-2].encode())
+            state["size"] = file.tell()
+        next_month = end + relativedelta(days=1)
+        state["last_key"] = fields.Date.to_string(next_month)
+        return next_month > date_to
+
+    @api.model
+    def _open_fec_part(self, company, date_from, date_to, path):
+        """The complete FEC at ``path``, open for reading, hashed, named as the
+        wizard names the file of the whole period."""
+        wizard = self._fec_wizard(company, date_from, date_to)
+        file_name = f"{wizard._get_company_legal_data(company)}FEC{date_to.strftime('%Y%m%d')}.csv"
+        file = open(path, "rb")  # closed by whoever sends or keeps it
+        return self._finish(
+            file, file_name, "text/csv;charset=utf-8", self._fec_counts(company, date_from, date_to)
         )

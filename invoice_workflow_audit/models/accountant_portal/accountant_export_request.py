@@ -24,7 +24,7 @@ CRON_XMLID = "invoice_workflow_audit.ir_cron_accountant_exports"
 # one call of the scheduled action, so bounded to what a call writes within
 # the cron's time limit. Larger periods: CSV, written in chunks.
 XLSX_MAX_ITEMS = 200000
-# A call writing a whole XLSX or FEC that is killed (the cron's time limit, a
+# A call writing a whole XLSX that is killed (the cron's time limit, a
 # restart) would start again at every run: after so many starts, it fails.
 MAX_ATTEMPTS = 3
 
@@ -62,7 +62,7 @@ class InvoiceAccountantExportRequest(models.Model):
     line_total = fields.Integer(string="Journal Items", readonly=True)
     line_done = fields.Integer(string="Journal Items Written", readonly=True)
     move_done = fields.Integer(readonly=True)
-    attempts = fields.Integer(readonly=True, help="Calls that started writing a whole XLSX or FEC file.")
+    attempts = fields.Integer(readonly=True, help="Calls that started writing a whole XLSX file.")
     last_key = fields.Char(readonly=True)
     file_size = fields.Integer(readonly=True)
 
@@ -141,7 +141,7 @@ class InvoiceAccountantExportRequest(models.Model):
         if not request:
             self.env["ir.cron"]._notify_progress(done=0, remaining=0)
             return
-        if request.file_format != "csv":
+        if request.file_format == "xlsx":
             if request.attempts >= MAX_ATTEMPTS:
                 request._fail(
                     UserError(
@@ -182,13 +182,14 @@ class InvoiceAccountantExportRequest(models.Model):
             .with_user(self.user_id)
             .with_context(lang=self.user_id.lang or self.env.lang)
         )
-        if self.file_format != "csv":
-            # XLSX and FEC cannot be resumed: written in one call (XLSX in
-            # constant memory, FEC by Odoo's own wizard).
+        if self.file_format == "xlsx":
+            # XLSX cannot be resumed: written in one call, in constant memory.
             export = exporter._export(self.company_id, self.date_from, self.date_to, self.file_format)
             self._finish_request(export)
             return export.line_count
         path = self._part_path()
+        if self.file_format == "fec":
+            return self._process_fec_month(exporter, path)
         state = {
             "last_key": self.last_key,
             "size": self.file_size,
@@ -212,6 +213,17 @@ class InvoiceAccountantExportRequest(models.Model):
             self._finish_request(export)
             os.unlink(path)
         return written or 1
+
+    def _process_fec_month(self, exporter, path):
+        """One month of Odoo's FEC per call, appended (see ``_export_fec_chunk``)."""
+        state = {"last_key": self.last_key, "size": self.file_size}
+        finished = exporter._export_fec_chunk(self.company_id, self.date_from, self.date_to, path, state)
+        self._write_protected({"last_key": state["last_key"], "file_size": state["size"]})
+        if finished:
+            export = exporter._open_fec_part(self.company_id, self.date_from, self.date_to, path)
+            self._finish_request(export)
+            os.unlink(path)
+        return 1
 
     def _finish_request(self, export):
         """Record the batch of the complete file, as its accountant, collected
