@@ -14,6 +14,7 @@ from werkzeug.exceptions import NotFound
 from werkzeug.wsgi import wrap_file
 
 from odoo import fields, http
+from odoo.exceptions import UserError
 from odoo.http import request
 
 PERIOD_TYPES = ("month", "quarter", "fiscal_year", "custom")
@@ -106,11 +107,17 @@ class AccountantPortalExports:
             errors if errors is not None else [],
         )
         changes = batches._changed_entries(limit=self._accountant_changes_shown)
+        export_requests = (
+            request.env["invoice.accountant.export.request"]
+            .sudo()
+            .search([("company_id", "=", company.id), ("user_id", "=", request.env.uid)], limit=10)
+        )
         today = fields.Date.context_today(Batch)
         return self._accountant_values(
             company,
             "accountant_exports",
             batches=batches,
+            export_requests=export_requests,
             changes=changes,
             change_labels=Batch._change_labels(),
             pager=pager,
@@ -148,9 +155,38 @@ class AccountantPortalExports:
         if not period:
             self._accountant_notify("danger", " ".join(errors))
             return request.redirect(f"/my/accounting/{company.id}/exports")
-        _batch, export = request.env["invoice.accountant.batch"]._accountant_collect(
-            company, *period, file_format
-        )
+        exports_url = f"/my/accounting/{company.id}/exports"
+        if kwargs.get("background") == "1":
+            return self._accountant_exports_queue(company, period, file_format)
+        try:
+            _batch, export = request.env["invoice.accountant.batch"]._accountant_collect(
+                company, *period, file_format
+            )
+        except UserError as error:
+            # Beyond the caps, or another download running: nothing written.
+            self._accountant_notify("warning", error.args[0])
+            return request.redirect(exports_url)
+        return self._accountant_file_response(export)
+
+    def _accountant_exports_queue(self, company, period, file_format):
+        """Queue the period for the background; say what happens next."""
+        try:
+            request.env["invoice.accountant.export.request"]._accountant_queue(company, *period, file_format)
+        except UserError as error:
+            self._accountant_notify("danger", error.args[0])
+        else:
+            self._accountant_notify(
+                "success",
+                request.env._(
+                    "%(period)s is being prepared in the background: it will be listed here when ready, "
+                    "and you will be e-mailed.",
+                    period=period[2],
+                ),
+            )
+        return request.redirect(f"/my/accounting/{company.id}/exports")
+
+    def _accountant_file_response(self, export):
+        """The file of ``export`` sent from disk, with its SHA-256."""
         response = request.make_response(
             wrap_file(request.httprequest.environ, export.file),
             headers=[
@@ -162,6 +198,24 @@ class AccountantPortalExports:
         )
         response.direct_passthrough = True
         return response
+
+    @http.route(
+        "/my/accounting/<int:company_id>/exports/<int:batch_id>/download",
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
+    )
+    def accountant_exports_download_again(self, company_id, batch_id, **kwargs):
+        """The kept file of a batch, byte for byte: nothing is collected again."""
+        company = self._accountant_company(company_id)
+        batch = self._accountant_batch(company, batch_id)
+        try:
+            export = batch._accountant_open_file()
+        except UserError as error:
+            self._accountant_notify("danger", error.args[0])
+            return request.redirect(f"/my/accounting/{company.id}/exports")
+        return self._accountant_file_response(export)
 
     @http.route(
         "/my/accounting/<int:company_id>/exports/<int:batch_id>/integrated",

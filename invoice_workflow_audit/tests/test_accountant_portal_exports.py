@@ -2,6 +2,7 @@
 import csv
 import hashlib
 import io
+import os
 import re
 import zipfile
 from datetime import date, datetime
@@ -9,30 +10,51 @@ from unittest.mock import patch
 
 import openpyxl
 
-from odoo import Command
+from odoo import Command, sql_db
 from odoo.exceptions import AccessError
-from odoo.tests import JsonRpcException, new_test_user, tagged
+from odoo.tests import Form, JsonRpcException, new_test_user, tagged
 from odoo.tools import mute_logger
 
-from ..models.accountant_portal.accountant_batch_export import FEC_WIZARD
+from ..models.accountant_portal.accountant_batch_export import (
+    EXPORT_LOCK_CLASS,
+    EXPORT_SLOT_CLASS,
+    EXPORT_SLOTS_PARAM,
+    FEC_WIZARD,
+)
 from .test_accountant_portal import AccountantPortalCommon
 
 EXPORT_MODULE = "odoo.addons.invoice_workflow_audit.models.accountant_portal.accountant_batch_export"
+REQUEST_MODULE = "odoo.addons.invoice_workflow_audit.models.accountant_portal.accountant_export_request"
 
+# The FEC's column names (article A47 A-1 of the French tax procedures book).
 HEADER = [
-    "Journal",
-    "Entry",
-    "Date",
-    "Account Code",
-    "Account",
-    "Partner",
-    "Label",
+    "JournalCode",
+    "JournalLib",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompteLib",
+    "CompAuxNum",
+    "CompAuxLib",
+    "PieceRef",
+    "PieceDate",
+    "EcritureLib",
     "Debit",
     "Credit",
-    "Currency",
-    "Amount in Currency",
-    "Matching Number",
+    "EcheanceDate",
+    "EcritureLet",
+    "DateLet",
+    "Montantdevise",
+    "Idevise",
 ]
+COLUMN = {name: index for index, name in enumerate(HEADER)}
+AMOUNTS = (COLUMN["Debit"], COLUMN["Credit"], COLUMN["Montantdevise"])
+FRENCH_AMOUNT = re.compile(r"^-?\d+,\d\d$")
+
+
+def csv_rows(content):
+    """The rows of a CSV as a French spreadsheet reads them."""
+    return list(csv.reader(io.StringIO(content.decode("utf-8-sig"), newline=""), delimiter=";"))
 
 
 class AccountantExportsCommon(AccountantPortalCommon):
@@ -87,12 +109,12 @@ class TestAccountantExports(AccountantExportsCommon):
         response = self._download("csv")
         self.assertIn("attachment;", response.headers["Content-Disposition"])
         self.assertIn(".csv", response.headers["Content-Disposition"])
-        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        rows = csv_rows(response.content)
         self.assertEqual(rows[0], HEADER)
         lines = self._january_lines()
         self.assertEqual(len(rows) - 1, len(lines))
-        self.assertEqual({row[1] for row in rows[1:]}, set(lines.move_id.mapped("name")))
-        self.assertTrue(all("2026-01-01" <= row[2] <= "2026-01-31" for row in rows[1:]))
+        self.assertEqual({row[COLUMN["EcritureNum"]] for row in rows[1:]}, set(lines.move_id.mapped("name")))
+        self.assertTrue(all(re.match(r"^\d\d/01/2026$", row[COLUMN["EcritureDate"]]) for row in rows[1:]))
         self.assertNotIn("IWA DRAFT LINE", response.text)
         self.assertNotIn(self.foreign_partner.name, response.text)
         # The invoice's receivable line with its code, partner and matching number.
@@ -100,11 +122,17 @@ class TestAccountantExports(AccountantExportsCommon):
             lambda line: line.account_id.account_type == "asset_receivable"
         )
         row = next(
-            row for row in rows if row[1] == self.invoice_paid.name and row[3] == receivable.account_id.code
+            row
+            for row in rows
+            if row[COLUMN["EcritureNum"]] == self.invoice_paid.name
+            and row[COLUMN["CompteNum"]] == receivable.account_id.code
         )
-        self.assertEqual(row[5], self.partner_a.display_name)
-        self.assertEqual(float(row[7]), 1000.0)
-        self.assertTrue(row[11], "the paid invoice's receivable is matched")
+        self.assertEqual(row[COLUMN["CompAuxLib"]], self.partner_a.name)
+        self.assertEqual(row[COLUMN["Debit"]], "1000,00")
+        self.assertEqual(row[COLUMN["EcritureLet"]], str(receivable.full_reconcile_id.id), "paid: matched")
+        self.assertEqual(
+            row[COLUMN["DateLet"]], receivable.full_reconcile_id.create_date.strftime("%d/%m/%Y")
+        )
 
         batch = self._batches()
         self.assertEqual(len(batch), 1)
@@ -151,6 +179,8 @@ class TestAccountantExports(AccountantExportsCommon):
         page = self._get(self._url("/exports"))
         self.assertIn("Télécharger", page)
         self.assertIn("Aucun lot collecté", page)
+        self.assertIn("Préparer en arrière-plan", page)
+        self.assertIn("Le CSV suit les conventions françaises", page)
 
     def test_xlsx_download(self):
         response = self._download("xlsx", period="quarter", year="2026", quarter="1")
@@ -166,7 +196,7 @@ class TestAccountantExports(AccountantExportsCommon):
         self.assertEqual(batch.line_count, len(rows) - 1)
         self.assertEqual(batch.period_label, "2026-Q1")
         self.assertEqual(batch.checksum, hashlib.sha256(response.content).hexdigest())
-        self.assertIn(self.invoice_open.name, {row[1] for row in rows[1:]})
+        self.assertIn(self.invoice_open.name, {row[COLUMN["EcritureNum"]] for row in rows[1:]})
 
     def test_periods(self):
         self._download("csv", period="fiscal_year", year="2026")
@@ -350,6 +380,36 @@ class TestAccountantExportsFec(AccountantExportsCommon):
         self.env.invalidate_all()
         self.assertEqual(self.company.fiscalyear_lock_date, lock_date, "a download never locks the books")
 
+    def test_fec_in_the_background_is_the_wizards_file_of_the_period(self):
+        """In the background, one month of Odoo's FEC per call, merged: the
+        same bytes as the wizard's file of the whole period."""
+        self._make_french()
+        q1 = {"period": "quarter", "year": "2026", "quarter": "1"}
+        if FEC_WIZARD not in self.env:
+            self._download("fec", status=404, background="1", **q1)
+            self.assertFalse(self.env["invoice.accountant.export.request"].sudo().search([]))
+            return
+        direct = self._download("fec", **q1).content
+        direct_batch = self._batches()
+        # Items in each month of the quarter: the merge matters.
+        for name in (self.invoice_paid.name, self.invoice_open.name, self.bank_line.move_id.name):
+            self.assertIn(name, direct.decode())
+        self._download("fec", background="1", **q1)
+        Request = self.env["invoice.accountant.export.request"]
+        request = Request.sudo().search([], order="id desc", limit=1)
+        calls = 0
+        while request.state in ("queued", "running") and calls < 10:
+            Request._cron_process()
+            calls += 1
+        self.assertEqual((request.state, calls), ("done", 3), "one month per call")
+        batch = request.batch_id
+        self.assertEqual(batch.attachment_id.raw, direct)
+        self.assertEqual(batch.checksum, direct_batch.checksum)
+        self.assertEqual(
+            (batch.file_name, batch.line_count, batch.move_count),
+            (direct_batch.file_name, direct_batch.line_count, direct_batch.move_count),
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestAccountantExportsFormulaInjection(AccountantExportsCommon):
@@ -379,7 +439,7 @@ class TestAccountantExportsFormulaInjection(AccountantExportsCommon):
         return invoice
 
     def _csv_rows(self):
-        return list(csv.reader(io.StringIO(self._download("csv").content.decode("utf-8-sig"))))
+        return csv_rows(self._download("csv").content)
 
     def _formulas(self, sheet_xml):
         return re.findall(r"<f[ >].*?</f>", sheet_xml)
@@ -393,37 +453,39 @@ class TestAccountantExportsFormulaInjection(AccountantExportsCommon):
 
     def test_csv_text_cells_are_neutralised(self):
         rows = self._csv_rows()
-        partners = {row[5] for row in rows[1:]}
+        partners = {row[COLUMN["CompAuxLib"]] for row in rows[1:]}
         self.assertIn("'=1+1", partners)
         self.assertIn('\'=HYPERLINK("http://evil.example","x")', partners)
-        labels = {row[6] for row in rows[1:]}
+        labels = {row[COLUMN["EcritureLib"]] for row in rows[1:]}
         self.assertLessEqual({"'@SUM(1+1)", "'+1+2", "'-2+3"}, labels)
         self.assertIn("http://evil.example/click", labels, "text that is no formula is left as is")
-        self.assertIn(self.partner_a.display_name, partners)
+        self.assertIn(self.partner_a.name, partners)
         # No text cell opens a formula; amounts are numbers, a negative one unquoted.
         for row in rows[1:]:
             for index, cell in enumerate(row):
-                if index in (7, 8, 10):
-                    float(cell)
+                if index in AMOUNTS:
+                    self.assertRegex(cell, FRENCH_AMOUNT)
                 else:
                     self.assertFalse(cell.startswith(("=", "+", "-", "@", "\t", "\r")), row)
-        income = next(row for row in rows if row[6] == "'+1+2")
-        self.assertEqual((income[7], income[8], income[10]), ("0.0", "20.0", "-20.0"))
-        self.assertEqual(income[1], self.labelled.name)
+        income = next(row for row in rows if row[COLUMN["EcritureLib"]] == "'+1+2")
+        self.assertEqual([income[index] for index in AMOUNTS], ["0,00", "20,00", "-20,00"])
+        self.assertEqual(income[COLUMN["EcritureNum"]], self.labelled.name)
 
     def test_xlsx_has_no_formula_and_keeps_text_and_numbers(self):
         sheet_xml, rows = self._xlsx()
         self.assertEqual(self._formulas(sheet_xml), [])
-        partners = {row[5] for row in rows[1:]}
+        self.assertEqual(list(rows[0]), HEADER)
+        partners = {row[COLUMN["CompAuxLib"]] for row in rows[1:]}
         self.assertLessEqual({"=1+1", '=HYPERLINK("http://evil.example","x")'}, partners)
-        self.assertLessEqual({*self.LABELS, "http://evil.example/click"}, {row[6] for row in rows[1:]})
+        labels = {row[COLUMN["EcritureLib"]] for row in rows[1:]}
+        self.assertLessEqual({*self.LABELS, "http://evil.example/click"}, labels)
         # Amounts stay numbers the accountant can sum, dates stay dates.
-        income = next(row for row in rows if row[6] == "+1+2")
-        self.assertEqual((income[7], income[8], income[10]), (0, 20, -20))
-        self.assertIsInstance(income[2], datetime)
-        self.assertEqual(income[2].date(), date(2026, 1, 28))
+        income = next(row for row in rows if row[COLUMN["EcritureLib"]] == "+1+2")
+        self.assertEqual([income[index] for index in AMOUNTS], [0, 20, -20])
+        self.assertIsInstance(income[COLUMN["EcritureDate"]], datetime)
+        self.assertEqual(income[COLUMN["EcritureDate"]].date(), date(2026, 1, 28))
         for row in rows[1:]:
-            self.assertTrue(all(isinstance(row[index], int | float) for index in (7, 8, 10)), row)
+            self.assertTrue(all(isinstance(row[index], int | float) for index in AMOUNTS[:2]), row)
         # No hyperlink either (strings_to_urls off).
         self.assertNotIn("<hyperlink", sheet_xml)
 
@@ -452,5 +514,408 @@ class TestAccountantExportsFormulaInjection(AccountantExportsCommon):
         self.authenticate(self.accountant.login, self.accountant.login)
         sheet_xml, rows = self._xlsx()
         self.assertEqual(self._formulas(sheet_xml), [])
-        self.assertIn(name, {row[5] for row in rows[1:]})
-        self.assertIn("'" + name, {row[5] for row in self._csv_rows()[1:]})
+        self.assertIn(name, {row[COLUMN["CompAuxLib"]] for row in rows[1:]})
+        self.assertIn("'" + name, {row[COLUMN["CompAuxLib"]] for row in self._csv_rows()[1:]})
+
+
+@tagged("post_install", "-at_install")
+class TestAccountantExportsFrenchFiles(AccountantExportsCommon):
+    """What a French accounting firm imports: semicolons, decimal commas, the
+    FEC's column names, one line per journal item, the auxiliary account, the
+    piece reference, the due date."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.partner_a.ref = "CLI|001"
+        cls.multiline = cls.init_invoice(
+            "out_invoice", partner=cls.partner_a, invoice_date="2026-01-29", amounts=[5103], taxes=[]
+        )
+        cls.multiline.invoice_line_ids.name = "Audit\nJanuary\r\n\tclosing"
+        cls.multiline.ref = "PO 4521"
+        cls.multiline.action_post()
+
+    def _row(self, rows, move, account_types):
+        line = move.line_ids.filtered(lambda line: line.account_id.account_type in account_types)[:1]
+        row = next(
+            row
+            for row in rows
+            if row[COLUMN["EcritureNum"]] == move.name and row[COLUMN["CompteNum"]] == line.account_id.code
+        )
+        return line, row
+
+    def test_csv_follows_french_conventions(self):
+        content = self._download("csv").content
+        self.assertTrue(content.startswith(b"\xef\xbb\xbf"), "UTF-8 with its BOM, as Excel expects")
+        rows = csv_rows(content)
+        self.assertEqual(rows[0], HEADER)
+        # One line per journal item: no line break inside any field.
+        self.assertEqual(len(rows) - 1, len(self._january_lines()))
+        self.assertEqual(content.count(b"\r\n"), len(rows))
+        self.assertNotIn(b"\n", content.replace(b"\r\n", b""))
+        self.assertNotIn(b"\r", content.replace(b"\r\n", b""))
+        for row in rows[1:]:
+            self.assertEqual(len(row), len(HEADER))
+            self.assertTrue(all("\n" not in cell and "\r" not in cell for cell in row), row)
+            self.assertRegex(row[COLUMN["Debit"]], FRENCH_AMOUNT)
+            self.assertRegex(row[COLUMN["Credit"]], FRENCH_AMOUNT)
+
+        income, row = self._row(rows, self.multiline, ("income",))
+        self.assertEqual(row[COLUMN["EcritureLib"]], "Audit January closing")
+        self.assertEqual((row[COLUMN["Debit"]], row[COLUMN["Credit"]]), ("0,00", "5103,00"))
+        self.assertEqual((row[COLUMN["Montantdevise"]], row[COLUMN["Idevise"]]), ("-5103,00", "USD"))
+        self.assertEqual((row[COLUMN["CompAuxNum"]], row[COLUMN["CompAuxLib"]]), ("", ""), "not on income")
+        self.assertEqual(row[COLUMN["JournalCode"]], income.journal_id.code)
+        self.assertEqual(row[COLUMN["JournalLib"]], income.journal_id.name)
+        self.assertEqual(row[COLUMN["CompteLib"]], income.account_id.name)
+
+        receivable, row = self._row(rows, self.multiline, ("asset_receivable",))
+        self.assertEqual(row[COLUMN["Debit"]], "5103,00")
+        # The auxiliary account as Odoo's FEC gives it: the partner's reference, "|" as "/".
+        self.assertEqual(row[COLUMN["CompAuxNum"]], "CLI/001")
+        self.assertEqual(row[COLUMN["CompAuxLib"]], self.partner_a.name)
+        self.assertEqual(row[COLUMN["PieceRef"]], "PO 4521")
+        self.assertEqual(
+            (row[COLUMN["EcritureDate"]], row[COLUMN["PieceDate"]]), ("29/01/2026", "29/01/2026")
+        )
+        self.assertEqual(row[COLUMN["EcheanceDate"]], receivable.date_maturity.strftime("%d/%m/%Y"))
+        self.assertEqual((row[COLUMN["EcritureLet"]], row[COLUMN["DateLet"]]), ("", ""), "not paid")
+
+        # A partner without reference: its id. A document without reference: its number.
+        _payable, row = self._row(rows, self.bill, ("liability_payable",))
+        self.assertEqual(row[COLUMN["CompAuxNum"]], str(self.partner_b.id))
+        _receivable, row = self._row(rows, self.invoice_paid, ("asset_receivable",))
+        self.assertEqual(row[COLUMN["PieceRef"]], self.invoice_paid.ref or self.invoice_paid.name)
+
+    def test_xlsx_has_the_same_columns_on_one_line(self):
+        content = self._download("xlsx").content
+        rows = list(
+            openpyxl.load_workbook(io.BytesIO(content), read_only=True).active.iter_rows(values_only=True)
+        )
+        self.assertEqual(list(rows[0]), HEADER)
+        labels = {row[COLUMN["EcritureLib"]] for row in rows[1:]}
+        self.assertIn("Audit January closing", labels)
+        receivable = next(
+            row
+            for row in rows[1:]
+            if row[COLUMN["EcritureNum"]] == self.multiline.name and row[COLUMN["Debit"]]
+        )
+        self.assertEqual((receivable[COLUMN["Debit"]], receivable[COLUMN["CompAuxNum"]]), (5103, "CLI/001"))
+
+
+@tagged("post_install", "-at_install")
+class TestAccountantExportsKeptFiles(AccountantExportsCommon):
+    """Each batch keeps its file: the accountant downloads the very same bytes
+    again, checked against the SHA-256 recorded when it was produced."""
+
+    def test_download_again_gives_the_same_bytes(self):
+        for file_format in ("csv", "xlsx"):
+            first = self._download(file_format)
+            batch = self._batches()[-1]
+            self.assertEqual(
+                (batch.attachment_id.res_model, batch.attachment_id.res_id), (batch._name, batch.id)
+            )
+            # Stored where Odoo stores attachments, as Odoo would have stored it.
+            attachment = batch.attachment_id
+            self.assertEqual(attachment.raw, first.content)
+            self.assertEqual(attachment.file_size, len(first.content))
+            self.assertEqual(attachment.checksum, hashlib.sha1(first.content).hexdigest())
+            self.assertTrue(attachment.store_fname.endswith(attachment.checksum))
+            url = self._url(f"/exports/{batch.id}/download")
+            self.assertIn(url, self._get(self._url("/exports")))
+            again = self.url_open(url)
+            self.assertEqual(again.status_code, 200)
+            self.assertEqual(again.content, first.content)
+            self.assertEqual(again.headers["X-Content-SHA256"], batch.checksum)
+            self.assertEqual(again.headers["Content-Type"], first.headers["Content-Type"])
+            self.assertEqual(again.headers["Content-Disposition"], first.headers["Content-Disposition"])
+        self.assertEqual(len(self._batches()), 2, "nothing collected again")
+        # The books change: the kept file stays the one collected.
+        self.bill.with_user(self.admin_user).button_draft()
+        self.assertEqual(self.url_open(url).content, again.content)
+        # Not through another company's URL, not for an outsider.
+        other = f"/my/accounting/{self.other_company.id}/exports/{batch.id}/download"
+        self.assertEqual(self.url_open(other).status_code, 404)
+        self.authenticate(self.outsider.login, self.outsider.login)
+        self.assertEqual(self.url_open(url).status_code, 404)
+
+    def test_altered_file_is_refused(self):
+        original = self._download("csv").content
+        batch = self._batches()
+        attachment = batch.attachment_id
+        self.assertTrue(attachment.store_fname)
+        path = attachment._full_path(attachment.store_fname)
+
+        def restore():
+            with open(path, "wb") as file:
+                file.write(original)
+
+        self.addCleanup(restore)
+        with open(path, "wb") as file:
+            file.write(original.replace(b"1000,00", b"9000,00"))
+        response = self.url_open(self._url(f"/exports/{batch.id}/download"))
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(response.url.endswith(self._url("/exports")))
+        self.assertIn("no longer matches its SHA-256 checksum", response.text)
+        self.assertNotIn("9000,00", response.text)
+        # Nor deleted, by anyone.
+        with self.assertRaises(AccessError):
+            attachment.sudo().unlink()
+        self.assertTrue(attachment.exists())
+
+
+@tagged("post_install", "-at_install")
+class TestAccountantExportsChangedFlag(AccountantExportsCommon):
+    """A batch is "changed since collected" when the accounting of its period
+    changed, not when the accountant works on its documents."""
+
+    def test_processed_and_emails_do_not_flag_a_batch(self):
+        self._download("csv")
+        token = self._csrf(self._url("/out_invoice"))
+        for move in (self.invoice_paid, self.bill):
+            response = self.url_open(
+                self._url(f"/document/{move.id}/processed"), data={"processed": "1", "csrf_token": token}
+            )
+            self.assertEqual(response.status_code, 200)
+        response = self.url_open(
+            self._url(f"/document/{self.invoice_paid.id}/send"), data={"csrf_token": token}
+        )
+        self.assertIn("was e-mailed to", response.text)
+        batch = self._batches()
+        self.assertTrue(self.bill.accountant_processed)
+        self.assertGreaterEqual(self.bill.write_date, batch.date, "written after the download")
+        self.assertEqual(batch.changed_count, 0)
+        self.assertNotIn("Changed since collected", self._get(self._url("/exports")))
+
+        # A line's amount changes in the back office: reset to draft, edited,
+        # posted again (over JSON-RPC, as the web client does).
+        self.authenticate(self.admin_user.login, self.admin_user.login)
+        line = self.bill.invoice_line_ids[0]
+        self._call_kw("account.move", "button_draft", self.bill.ids)
+        self._call_kw(
+            "account.move",
+            "write",
+            self.bill.ids,
+            {"invoice_line_ids": [Command.update(line.id, {"price_unit": 350})]},
+        )
+        self._call_kw("account.move", "action_post", self.bill.ids)
+        self.authenticate(self.accountant.login, self.accountant.login)
+        self.assertEqual(self.bill.amount_total, 350)
+        batch = self._batches()
+        self.assertEqual(batch.changed_count, 1)
+        self.assertIn(f"{self.bill.name} (2026-01-15): posted or modified", batch.changed_summary)
+        self.assertIn("Changed since collected: 1 entries", self._get(self._url("/exports")))
+
+    def test_an_accounting_write_stamps_the_entry(self):
+        """Each door stamps: the journal items' amounts written on an entry
+        posted before, not only its state."""
+        bill = self.bill.with_user(self.admin_user)
+        bill.button_draft()
+        self.env.cr.flush()
+        self.env.cr.execute("UPDATE account_move SET accountant_changed_at = NULL WHERE id = %s", [bill.id])
+        self.env.invalidate_all()
+        bill.write({"narration": "<p>A note</p>"})
+        bill.message_post(body="A note")
+        self.env.cr.flush()  # as the commit does: its precommit hooks stamp
+        self.env.invalidate_all()
+        self.assertFalse(self.bill.accountant_changed_at, "no accounting change")
+        with Form(bill) as form, form.invoice_line_ids.edit(0) as line:
+            line.price_unit = 360
+        self.env.cr.flush()
+        self.env.invalidate_all()
+        self.assertTrue(self.bill.accountant_changed_at)
+        # Nobody sets the stamp through the ORM.
+        with self.assertRaises(AccessError):
+            bill.write({"accountant_changed_at": False})
+        # A draft never posted is in no batch: not stamped.
+        self.assertFalse(self.january_draft.accountant_changed_at)
+
+
+@tagged("post_install", "-at_install")
+class TestAccountantExportsBackground(AccountantExportsCommon):
+    """A download inside the HTTP request is capped and one at a time; larger
+    periods are written by the scheduled action, in chunks, and recorded as
+    a batch only once the file is complete."""
+
+    def _queue(self, file_format="csv", **period):
+        response = self._download(
+            file_format, background="1", **(period or {"period": "month", "month": "2026-01"})
+        )
+        return response
+
+    def _requests(self):
+        self.env.invalidate_all()
+        return self.env["invoice.accountant.export.request"].sudo().search([], order="id")
+
+    def _run_cron(self, calls=50):
+        """Call the scheduled action as Odoo's cron runner does, until nothing is left."""
+        Request = self.env["invoice.accountant.export.request"]
+        for _call in range(calls):
+            if not Request.sudo().search_count([("state", "in", ("queued", "running"))]):
+                return
+            Request._cron_process()
+        self.fail("the background export never finished")
+
+    def test_direct_download_is_capped(self):
+        with patch.dict(f"{EXPORT_MODULE}.INTERACTIVE_MAX_ITEMS", {"csv": 3}):
+            response = self._download("csv")
+        self.assertIn("more than 3 journal items", response.text)
+        self.assertIn("Prepare in the background", response.text)
+        self.assertFalse(self._batches(), "nothing collected")
+        response = self._download("csv", period="custom", date_from="2024-01-01", date_to="2026-01-31")
+        self.assertIn("at most 366 days", response.text)
+        self.assertFalse(self._batches())
+        # Within the caps, the same download goes through.
+        self._download("csv", period="custom", date_from="2025-02-01", date_to="2026-01-31")
+        self.assertEqual(len(self._batches()), 1)
+
+    def test_one_export_at_a_time(self):
+        # Another worker holds this accountant's export lock (a real second
+        # connection: advisory locks are per session; the test's own requests
+        # share the test's transaction, and keep what they lock until its end).
+        other = sql_db.db_connect(self.env.cr.dbname).cursor()
+        self.addCleanup(other.close)
+        other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (EXPORT_LOCK_CLASS, self.accountant.id))
+        response = self._download("csv")
+        self.assertIn("Another export of yours is being written", response.text)
+        self.assertFalse(self._batches())
+        other.rollback()
+        # At most one download written at once on the server by default,
+        # whoever asks: the other HTTP workers stay free.
+        other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (EXPORT_SLOT_CLASS, 0))
+        response = self._download("csv")
+        self.assertIn("The server is writing other exports", response.text)
+        self.assertFalse(self._batches())
+        self.env["ir.config_parameter"].sudo().set_param(EXPORT_SLOTS_PARAM, "2")
+        self._download("csv")
+        self.assertEqual(len(self._batches()), 1, "a second slot configured")
+        # This download's locks are held until its transaction ends: another
+        # worker cannot take them meanwhile.
+        other.rollback()
+        other.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (EXPORT_LOCK_CLASS, self.accountant.id))
+        self.assertFalse(other.fetchone()[0])
+        other.rollback()
+        # In the background too: one queued or running export per accountant.
+        self._queue()
+        response = self._queue(period="quarter", year="2026", quarter="1")
+        self.assertIn("still being prepared", response.text)
+        self.assertEqual(len(self._requests()), 1)
+
+    def test_background_job_writes_the_file_and_the_batch_at_the_end(self):
+        direct = self._download("csv", period="quarter", year="2026", quarter="1").content
+        direct_batch = self._batches()
+        cron = self.env.ref("invoice_workflow_audit.ir_cron_accountant_exports")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        response = self._queue(period="quarter", year="2026", quarter="1")
+        self.assertIn("is being prepared in the background", response.text)
+        request = self._requests()
+        self.assertEqual(
+            (request.state, request.user_id, request.file_format), ("queued", self.accountant, "csv")
+        )
+        self.assertEqual(request.line_total, direct_batch.line_count)
+        self.assertEqual(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers + 1)
+        self.assertIn("Queued", self._get(self._url("/exports")))
+
+        # Chunks of 3 journal items, read 2 at a time: the file grows, no batch yet.
+        with (
+            patch(f"{EXPORT_MODULE}.EXPORT_BATCH_SIZE", 2),
+            patch(f"{REQUEST_MODULE}.CHUNK_ITEMS", 3),
+        ):
+            self.env["invoice.accountant.export.request"]._cron_process()
+            request = self._requests()
+            self.assertEqual((request.state, request.line_done), ("running", 4))
+            self.assertFalse(self._batches() - direct_batch, "no batch before the file is complete")
+            self.assertIn("Running", self._get(self._url("/exports")))
+            self._run_cron()
+        request = self._requests()
+        batch = self._batches() - direct_batch
+        self.assertEqual((request.state, request.batch_id), ("done", batch))
+        self.assertEqual(
+            (batch.user_id, batch.line_count, batch.move_count),
+            (self.accountant, direct_batch.line_count, direct_batch.move_count),
+        )
+        self.assertEqual(batch.date, request.started_at, "collected when the file was started")
+        # The very file a direct download gives, listed and downloaded from the portal.
+        self.assertEqual(batch.checksum, hashlib.sha256(direct).hexdigest())
+        page = self._get(self._url("/exports"))
+        self.assertIn(f"/exports/{batch.id}/download", page)
+        self.assertEqual(self.url_open(self._url(f"/exports/{batch.id}/download")).content, direct)
+        self.assertFalse(os.path.exists(request._part_path()), "the working file is gone")
+        # The accountant is e-mailed.
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("email_to", "ilike", self.accountant.email)], order="id desc", limit=1)
+        )
+        self.assertIn(request.period_label, mail.subject)
+        self.assertIn("is ready", mail.subject)
+
+    def test_background_xlsx(self):
+        with patch(f"{REQUEST_MODULE}.XLSX_MAX_ITEMS", 3):
+            response = self._queue("xlsx")
+        self.assertIn("Choose CSV, which has no limit", response.text)
+        self.assertFalse(self._requests())
+        self._queue("xlsx")
+        self._run_cron()
+        request = self._requests()
+        self.assertEqual(request.state, "done")
+        content = self.url_open(self._url(f"/exports/{request.batch_id.id}/download")).content
+        rows = list(
+            openpyxl.load_workbook(io.BytesIO(content), read_only=True).active.iter_rows(values_only=True)
+        )
+        self.assertEqual(list(rows[0]), HEADER)
+        self.assertEqual(len(rows) - 1, len(self._january_lines()))
+
+    def test_failure_leaves_no_batch_and_says_so(self):
+        self._queue()
+
+        def disk_full(*args, **kwargs):
+            raise OSError("No space left on device")
+
+        Export = type(self.env["invoice.accountant.batch.export"])
+        with patch.object(Export, "_export_csv_chunk", disk_full), mute_logger(REQUEST_MODULE):
+            self._run_cron()
+        request = self._requests()
+        self.assertEqual(request.state, "failed")
+        self.assertIn("No space left on device", request.error)
+        self.assertFalse(request.batch_id)
+        self.assertFalse(self._batches(), "no batch for a file never completed")
+        page = self._get(self._url("/exports"))
+        self.assertIn("Failed", page)
+        self.assertIn("No space left on device", page)
+        mail = (
+            self.env["mail.mail"]
+            .sudo()
+            .search([("email_to", "ilike", self.accountant.email)], order="id desc", limit=1)
+        )
+        self.assertIn("failed", mail.subject)
+        # The accountant may ask again, and this time it works.
+        self._queue()
+        self._run_cron()
+        self.assertEqual(self._requests()[-1].state, "done")
+        self.assertEqual(len(self._batches()), 1)
+
+    def test_an_xlsx_interrupted_again_and_again_fails(self):
+        """A whole XLSX is written in one call: one killed by the time limit
+        (its transaction rolled back, its start counted) is not started for ever."""
+        self._queue("xlsx")
+        request = self._requests()
+        request._write_protected({"attempts": 3})
+        self._run_cron()
+        request = self._requests()
+        self.assertEqual(request.state, "failed")
+        self.assertIn("Interrupted 3 times", request.error)
+        self.assertFalse(self._batches())
+
+    def test_requests_are_the_accountants_own(self):
+        self._queue()
+        request = self._requests()
+        with self.assertRaises(AccessError):
+            request.write({"state": "done"})
+        with self.assertRaises(AccessError):
+            request.with_user(self.accountant).read(["state"])
+        # Another accountant of the same company does not see it.
+        colleague = new_test_user(self.env, login="iwa_colleague", groups="base.group_portal")
+        self.company.with_user(self.admin_user).accountant_user_ids = [Command.link(colleague.id)]
+        self.authenticate(colleague.login, colleague.login)
+        self.assertNotIn("o_accountant_export_request", self._get(self._url("/exports")))

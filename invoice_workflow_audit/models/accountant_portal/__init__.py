@@ -3,9 +3,11 @@ from . import account_move_line
 from . import accountant_batch
 from . import accountant_batch_export
 from . import accountant_customer_email
+from . import accountant_export_request
 from . import accountant_deleted_entry
 from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import res_users
 from . import invoice_activity_log
+from . import ir_attachment

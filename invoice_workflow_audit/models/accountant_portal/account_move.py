@@ -5,6 +5,8 @@ from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
+from odoo.tools.sql import column_exists
 
 # "E-mail the customer": at most so many e-mails in so many minutes, per
 # document (any accountant) and per accountant (any document).
@@ -13,6 +15,26 @@ SEND_LIMIT_PER_ACCOUNTANT = (20, 60)
 SEND_SUBTYPE = "invoice_workflow_audit.mt_accountant_portal_sent"
 # The accountant's name in the customer's e-mail: at most so many characters.
 ACCOUNTANT_NAME_WIDTH = 64
+# The entries whose accounting changed in the transaction (cr.precommit.data).
+STAMP_KEY = "invoice_workflow_audit.accountant_changed_moves"
+# The fields of an entry whose change makes the accountant's batch stale: what
+# the batch's file holds (number, dates, journal, partner, reference) and the
+# state (posted, reset to draft, cancelled). The Processed mark, the workflow
+# status, e-mails, payments matched later are no accounting change.
+ACCOUNTING_MOVE_FIELDS = frozenset(
+    {
+        "state",
+        "name",
+        "date",
+        "invoice_date",
+        "journal_id",
+        "partner_id",
+        "ref",
+        "currency_id",
+        "line_ids",
+        "invoice_line_ids",
+    }
+)
 
 
 def _cut(text, width):
@@ -34,10 +56,79 @@ class AccountMove(models.Model):
         "e.g. once the document is entered in their own books. No accounting effect.",
     )
 
+    # When the entry's accounting last changed once it had been posted: what an
+    # entry batch compares to its collection time ("changed since collected").
+    # Not write_date: the accountant's own Processed click, an e-mail, a
+    # workflow status write the entry too, and change nothing in the books.
+    accountant_changed_at = fields.Datetime(
+        string="Accounting Changed On",
+        readonly=True,
+        copy=False,
+        help="Last change of the amounts, accounts, dates, partners, journal items or state of this "
+        "entry after it was first posted. Compared with the entry batches collected by the accountant.",
+    )
+
     @api.model
     def _protected_fields(self):
-        # Set by the accountant on the portal only (_set_accountant_processed).
-        return (*super()._protected_fields(), "accountant_processed")
+        # Set by the accountant on the portal only (_set_accountant_processed);
+        # the accounting stamp by the addon only (_accountant_stamp_changed).
+        return (*super()._protected_fields(), "accountant_processed", "accountant_changed_at")
+
+    def _auto_init(self):
+        # On install, the entries already posted start from their last write:
+        # a batch collected before never looks clean by mistake.
+        created = not column_exists(self.env.cr, "account_move", "accountant_changed_at")
+        result = super()._auto_init()
+        if created:
+            self.env.cr.execute(
+                SQL(
+                    """UPDATE account_move SET accountant_changed_at = write_date
+                        WHERE posted_before OR state = 'posted'"""
+                )
+            )
+        return result
+
+    def _accountant_stamp_changed(self):
+        """Stamp the accounting change of these entries, once per transaction.
+
+        The ids are gathered and stamped by one UPDATE before the commit
+        (``_accountant_flush_stamps``, a precommit hook, as mail's tracking
+        is written): no query per document or per write. Only entries posted
+        now or before are stamped (a draft never posted is in no batch).
+        """
+        ids = {move_id for move_id in self.ids if isinstance(move_id, int)}
+        if not ids:
+            return
+        data = self.env.cr.precommit.data
+        if STAMP_KEY not in data:
+            data[STAMP_KEY] = set()
+            self.env.cr.precommit.add(self.env["account.move"].sudo()._accountant_flush_stamps)
+        data[STAMP_KEY].update(ids)
+
+    @api.model
+    def _accountant_flush_stamps(self):
+        """Write the stamps gathered in this transaction. In SQL: not a write,
+        so it changes no ``write_date`` and runs no write guard or tracking
+        again; called at precommit, and before "changed since" is read."""
+        ids = self.env.cr.precommit.data.pop(STAMP_KEY, None)
+        if not ids:
+            return
+        self.flush_model(["state", "posted_before"])
+        self.env.cr.execute(
+            SQL(
+                """UPDATE account_move SET accountant_changed_at = %(now)s
+                    WHERE id = ANY(%(ids)s) AND (state = 'posted' OR posted_before)""",
+                now=self.env.cr.now(),
+                ids=sorted(ids),
+            )
+        )
+        self.invalidate_model(["accountant_changed_at"])
+
+    def write(self, vals):
+        result = super().write(vals)
+        if ACCOUNTING_MOVE_FIELDS.intersection(vals):
+            self._accountant_stamp_changed()
+        return result
 
     def unlink(self):
         # Entry batches flag the entries deleted after they were collected:
