@@ -40,3 +40,4 @@ from . import test_activity_log_language
 from . import test_activity_log_verify
 from . import test_workflow_status_recording
 from . import test_invoice_recurrence_scheduler
+from . import test_hot_path_queries
