@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from contextlib import nullcontext
 
+from lxml import etree
+
 from odoo import Command, fields
 from odoo.tests import new_test_user, tagged
 
@@ -118,6 +120,28 @@ class TestHotPathQueries(WorkflowStatusCommon):
             }
         )
         self._measure(False, QUERIES_HIDDEN_STATUS)
+
+    def test_history_list_page(self):
+        """The history's first page, as the web client asks for it (the list
+        view's fields): its statements do not depend on the rows nor on the
+        users who acted, and the user is named without reading res.users."""
+        self.company.with_user(self.owner).activity_log_enabled = True
+        self._round(index=1)
+        Log = self.env["invoice.activity.log"].with_user(self.owner)
+        arch = Log.get_views([(False, "list")])["views"]["list"]["arch"]
+        spec = {fname: {} for fname in etree.fromstring(arch).xpath("/list/field/@name")}
+        spec.pop("company_id", None)  # shown with several companies only: one statement more
+        self.assertIn("user_name", spec)
+        self.assertNotIn("user_id", spec, "user_id costs two statements per page")
+        domain = [("company_id", "=", self.company.id)]
+        Log.web_search_read(domain, spec, limit=80, count_limit=10001)  # warm-up: rules, access rights
+        self.env.invalidate_all()
+        with self.assertQueryCount(3):  # the page, its count, the users' names
+            page = Log.web_search_read(domain, spec, limit=80, count_limit=10001)
+        names = {row["id"]: row["user_name"] for row in page["records"]}
+        self.assertEqual(len(names), page["length"])
+        self.assertEqual(names, {row.id: row.user_id.name for row in Log.browse(list(names))})
+        self.assertIn(self.invoice_user.name, names.values())
 
     def _log_rows_count(self):
         self.env.cr.execute(
