@@ -87,6 +87,11 @@ PRINTED_KEY = "invoice_workflow_audit.printed"
 # (by hand, received from the platform, moved by a rule): the flush path,
 # which records the changes made by accounting events, leaves them to it.
 STATUS_SET_KEY = "invoice_workflow_audit.status_set"
+# The status and reason each document had in the database before its status
+# was computed anew, {move id: (status id, reason id)} (cr.precommit.data):
+# where the change is written (_write_multi), the change is recorded from it
+# without reading the row back.
+STATUS_BEFORE_KEY = "invoice_workflow_audit.status_before"
 
 
 class ProtectedFieldsMixin(models.AbstractModel):

@@ -44,3 +44,4 @@ from . import test_workflow_status_recording
 from . import test_invoice_recurrence_scheduler
 from . import test_print_routes
 from . import test_accountant_portal_partners
+from . import test_hot_path_queries

@@ -38,6 +38,21 @@ class TestActivityLogLanguage(WorkflowStatusCommon):
         # The chatter speaks the language of whoever acted.
         self.assertIn("Printed: Invoice PDF", invoice.message_ids[0].body)
 
+    def test_a_new_language_of_the_company_applies_at_once(self):
+        # The company's language is cached in the registry (_company_lang):
+        # the partner's new language clears it.
+        invoice = self._posted_invoice()
+        invoice.with_user(self.invoice_user)._set_accountant_processed(True)
+        self.company.partner_id.lang = "en_US"
+        invoice.with_user(self.invoice_user)._set_accountant_processed(False)
+        rows = self._log_rows(invoice, action_type="accountant_processed_set") | self._log_rows(
+            invoice, action_type="accountant_processed_cleared"
+        )
+        self.assertEqual(
+            rows.mapped("description"),
+            ["Marquée comme traitée par le comptable.", "Processed mark cleared by the accountant."],
+        )
+
     def test_the_accountants_mark_is_written_in_the_companys_language(self):
         invoice = self._posted_invoice()
         invoice.with_user(self.invoice_user)._set_accountant_processed(True)

@@ -10,6 +10,7 @@ from . import invoice_activity_log_anchor
 from . import invoice_activity_log_mixin
 from . import account_move
 from . import res_company
+from . import res_partner
 from . import res_config_settings
 from . import res_users
 from . import res_groups

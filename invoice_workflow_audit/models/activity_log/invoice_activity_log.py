@@ -1,11 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import collections
 import contextlib
 import logging
+import os
 import threading
 from datetime import timedelta
 
 from odoo import api, fields, models, tools
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, MissingError
 from odoo.http import request
 from odoo.tools import SQL
 
@@ -74,6 +76,10 @@ ACTION_FAMILIES = {
     "scheduled_action_deleted": "system",
 }
 
+
+# How many ids of the history's sequence a process draws ahead (_take_ids).
+ID_BLOCK = 64
+_ID_POOL_LOCK = threading.Lock()
 
 # The address of the external API's caller, for the call only (per thread:
 # each worker thread serves one request at a time).
@@ -171,6 +177,11 @@ class InvoiceActivityLog(models.Model):
     )
     chain_hash = fields.Char(string="Hash", compute="_compute_chain")
 
+    # Who acted, as the list shows it: the page's users named in one
+    # statement rather than read through res.users and then res.partner
+    # (two statements and their records for every page of the history).
+    user_name = fields.Char(string="User", compute="_compute_user_name")
+
     def init(self):
         # The default list: one company, filtered by action and user, newest
         # first. One index answers the page and its count by an index-only
@@ -181,6 +192,22 @@ class InvoiceActivityLog(models.Model):
             self._table,
             ["company_id", "action_type", "user_id", "date DESC", "id DESC"],
         )
+
+    @api.depends("user_id")
+    def _compute_user_name(self):
+        user_ids = tuple({row.user_id.id for row in self} - {False})
+        names = {}
+        if user_ids:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT u.id, p.name FROM res_users u JOIN res_partner p ON p.id = u.partner_id"
+                    " WHERE u.id IN %s",
+                    user_ids,
+                )
+            )
+            names = dict(self.env.cr.fetchall())
+        for row in self:
+            row.user_name = names.get(row.user_id.id, False)
 
     def _compute_chain(self):
         for row in self:
@@ -310,10 +337,19 @@ class InvoiceActivityLog(models.Model):
         detail is written once and hashed, and the company's owner reads it:
         it is in the company's language (its partner's), not in the language
         of whoever acted (an accountant's account in English, say)."""
-        lang = company.sudo().partner_id.lang
+        lang = self._company_lang(company.id)
         if not lang or not self.env["res.lang"]._get_data(code=lang):
             return self.env
         return self.with_context(lang=lang).env
+
+    @api.model
+    @tools.ormcache("company_id")
+    def _company_lang(self, company_id):
+        """The language of ``company_id``'s partner, asked by every
+        transaction that logs: cached in the registry, cleared when a
+        company's partner changes its language (res.partner) or a company its
+        partner (res.company)."""
+        return self.env["res.company"].sudo().browse(company_id).partner_id.lang or False
 
     @api.model
     def _name_pending_rows(self, names):
@@ -387,7 +423,13 @@ class InvoiceActivityLog(models.Model):
             row["family"] = families.get(row["action_type"])
             record = row.pop("_record")
             if not row["document_name"]:
-                row["document_name"] = self._document_name(record.sudo()) if record.exists() else False
+                # Read from the cache when the transaction holds the record (no
+                # query); a record deleted since is no longer in the cache and
+                # its fetch finds nothing (unlink invalidates the cache).
+                try:
+                    row["document_name"] = self._document_name(record.sudo())
+                except MissingError:
+                    row["document_name"] = False
         queue = self._drop_repeated(queue)
         if queue:
             self._insert_rows(queue)
@@ -426,9 +468,6 @@ class InvoiceActivityLog(models.Model):
         queue them for sealing, in one statement. The ids are drawn first
         (a sequence: no lock, no shared row) because the MAC covers them."""
         cr = self.env.cr
-        cr.execute(
-            SQL("SELECT nextval('invoice_activity_log_id_seq') FROM generate_series(1, %s)", len(rows))
-        )
         key = self.env["invoice.activity.log.key"]._current_key()
         if not key and cr.dbname not in _WARNED_WITHOUT_KEY:
             # A server that does not find the key (one of several servers not
@@ -436,7 +475,7 @@ class InvoiceActivityLog(models.Model):
             # its log says so, once per process and database.
             _WARNED_WITHOUT_KEY.add(cr.dbname)
             _logger.warning("%s", self.env["invoice.activity.log.key"]._missing_key_message())
-        for row, (row_id,) in zip(rows, cr.fetchall(), strict=True):
+        for row, row_id in zip(rows, self._take_ids(len(rows)), strict=True):
             row["id"] = row_id
             if key:
                 row["mac"] = key.mac(canonical_text(row))
@@ -457,6 +496,37 @@ class InvoiceActivityLog(models.Model):
                 ),
             )
         )
+
+    def _take_ids(self, count):
+        """``count`` ids of the table's sequence, from the ids this process
+        drew ahead (ID_BLOCK at a time): a transaction that logs then runs
+        its INSERT and nothing else. The ids of rows are unique, not in the
+        order of their commits (the chain's order is the sealer's, and the
+        history lists by date); an id taken by a transaction rolled back is
+        lost, as a sequence's is."""
+        taken = []
+        pools = self.pool.__dict__.setdefault("_invoice_activity_log_ids", {})
+        while True:
+            # Per process: the workers forked from a server that loaded the
+            # registry must not share what it drew. The registry is made anew
+            # when its database is restored or dropped: so are these ids.
+            with _ID_POOL_LOCK:
+                pool = pools.setdefault(os.getpid(), collections.deque())
+                while pool and len(taken) < count:
+                    taken.append(pool.popleft())
+            if len(taken) == count:
+                return taken
+            self._draw_ids(max(count - len(taken), ID_BLOCK))
+
+    def _draw_ids(self, count):
+        """Draw ``count`` ids of the sequence into this process's ids ahead."""
+        self.env.cr.execute(
+            SQL("SELECT nextval('invoice_activity_log_id_seq') FROM generate_series(1, %s)", count)
+        )
+        ids = [row_id for (row_id,) in self.env.cr.fetchall()]
+        pools = self.pool.__dict__.setdefault("_invoice_activity_log_ids", {})
+        with _ID_POOL_LOCK:
+            pools.setdefault(os.getpid(), collections.deque()).extend(ids)
 
     # ------------------------------------------------------------------
     # Send status: follows the e-mails of the logged sending actions

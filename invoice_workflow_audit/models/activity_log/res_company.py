@@ -170,6 +170,10 @@ class ResCompany(models.Model):
         return companies
 
     def write(self, vals):
+        if "partner_id" in vals:
+            # The history's detail is written in the language of the company's
+            # partner, cached (invoice.activity.log._company_lang).
+            self.env.registry.clear_cache()
         if not self._ACTIVITY_LOG_OWNER_FIELDS & vals.keys():
             return super().write(vals)
         self._check_may_switch_activity_log()

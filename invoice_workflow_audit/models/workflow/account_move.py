@@ -8,7 +8,14 @@ from odoo import api, fields, models, tools
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..common import SETTLED_PAYMENT_STATES, STATUS_GROUPS, STATUS_SET_KEY, describe_change
+from ..common import (
+    SETTLED_PAYMENT_STATES,
+    STATUS_BEFORE_KEY,
+    STATUS_GROUPS,
+    STATUS_SET_KEY,
+    describe_change,
+)
+from .invoice_workflow_status import NO_STATUS
 from .lifecycle_codes import COMPLETED_CODE, FINAL_CODES, REASON_REQUIRED_CODES, SUSPENDED_CODE
 
 # Kept by the workflow itself: users read them, never write them.
@@ -46,10 +53,18 @@ class AccountMove(models.Model):
         ondelete="restrict",
         group_expand="_read_group_expand_workflow_status_id",
     )
+    # The group of the status, for filters, grouping and colours. Computed
+    # from the registry's cache of the statuses (_status_facts) rather than
+    # related: a related field reads the status from the database in every
+    # transaction that touches the document's amounts or state.
     workflow_status_group = fields.Selection(
-        string="Workflow Status Group",
-        related="workflow_status_id.group",
+        STATUS_GROUPS,
+        compute="_compute_workflow_status_group",
         store=True,
+        help="Decides the colour of the status and its accounting meaning: "
+        "New = draft, In progress = posted and not paid, Paid = fully paid, "
+        "Cancelled = cancelled. Posting, payment, cancellation and reset to draft "
+        "move a document to the first status of the matching group.",
     )
     workflow_status_date = fields.Datetime(
         string="In Status Since",
@@ -115,28 +130,40 @@ class AccountMove(models.Model):
         from the status date (the notices of its time limit) is computed from
         it, so that computing a status on a form or in memory records nothing."""
         now = fields.Datetime.now()
-        first_statuses = {}
+        Status = self.env["invoice.workflow.status"]
+        # The statuses are read from the registry's cache, not from the
+        # database: this runs at every posting, payment and edit of an amount.
+        facts = Status._status_facts()
+        stashed = self.env.cr.precommit.data.setdefault(STATUS_BEFORE_KEY, {})
         for move in self:
-            status = move.workflow_status_id
+            status_id = move.workflow_status_id.id
             if not move._is_workflow_document():
-                status = status.browse()
+                status_id = False
             else:
                 group = move._workflow_accounting_group()
-                company = move.company_id
-                if status.group != group or status.company_id not in (company, status.company_id.browse()):
-                    key = (group, company.id)
-                    if key not in first_statuses:
-                        first_statuses[key] = status._get_first_status(group, company)
-                    status = first_statuses[key]
-            if status != move.workflow_status_id:
-                move.workflow_status_id = status
+                company_id = move.company_id.id
+                current = facts.get(status_id, NO_STATUS)
+                if current.group != group or current.company_id not in (company_id, False):
+                    status_id = Status._automatic_status_ids(company_id).get(group, False)
+            if status_id != move.workflow_status_id.id:
+                if isinstance(move.id, int):
+                    # What the database holds, for _write_multi to record the change from.
+                    before_ids = (move.workflow_status_id.id, move.workflow_status_reason_id.id)
+                    stashed.setdefault(move.id, before_ids)
+                move.workflow_status_id = status_id
                 move.workflow_status_date = now
                 move.workflow_status_reason_id = False
-            else:
-                move.workflow_status_id = move.workflow_status_id
-                # A status given at creation starts its stay now.
-                move.workflow_status_date = move.workflow_status_date or (now if status else False)
-                move.workflow_status_reason_id = move.workflow_status_reason_id
+            elif status_id and not move.workflow_status_date:
+                # A status given at creation starts its stay now. Otherwise
+                # nothing is assigned: an unchanged value would still be
+                # marked to write (an UPDATE for nothing).
+                move.workflow_status_date = now
+
+    @api.depends("workflow_status_id.group")
+    def _compute_workflow_status_group(self):
+        facts = self.env["invoice.workflow.status"]._status_facts()
+        for move in self:
+            move.workflow_status_group = facts.get(move.workflow_status_id.id, NO_STATUS).group
 
     @api.model
     @tools.ormcache()
@@ -298,15 +325,29 @@ class AccountMove(models.Model):
             for record, vals in zip(self, vals_list, strict=True)
             if "workflow_status_id" in vals and record.id not in setting
         ]
+        # The changes computed in this transaction carry the status the
+        # database held (stashed by _compute_workflow_status_id); only the
+        # others (a status written by other code) are read back.
+        stashed = self.env.cr.precommit.data.get(STATUS_BEFORE_KEY, {})
+        stored = {}
+        for record, vals in zip(self, vals_list, strict=True):
+            if "workflow_status_id" in vals and record.id in stashed:
+                before_ids = stashed.pop(record.id)
+                if record.id not in setting:
+                    stored[record.id] = before_ids
         if not written:
             return super()._write_multi(vals_list)
-        self.env.cr.execute(
-            SQL(
-                "SELECT id, workflow_status_id, workflow_status_reason_id FROM account_move WHERE id IN %s",
-                tuple(written),
+        if unread := [move_id for move_id in written if move_id not in stored]:
+            self.env.cr.execute(
+                SQL(
+                    "SELECT id, workflow_status_id, workflow_status_reason_id"
+                    " FROM account_move WHERE id IN %s",
+                    tuple(unread),
+                )
             )
-        )
-        stored = {move_id: (status_id, reason_id) for move_id, status_id, reason_id in self.env.cr.fetchall()}
+            stored.update(
+                (move_id, (status_id, reason_id)) for move_id, status_id, reason_id in self.env.cr.fetchall()
+            )
         result = super()._write_multi(vals_list)
         Status = self.env["invoice.workflow.status"]
         Reason = self.env["invoice.lifecycle.reason"]

@@ -3,6 +3,7 @@ from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .invoice_lifecycle_event import CONNECTOR_GROUP
+from .invoice_workflow_status import NO_STATUS
 from .lifecycle_codes import LIFECYCLE_CODES
 
 # The codes sent with an amount: paid (211) and cashed (212).
@@ -145,7 +146,8 @@ class AccountMove(models.Model):
 
     def _workflow_status_entered(self, status, comment, reason, origin):
         super()._workflow_status_entered(status, comment, reason, origin)
-        if origin == "received" or not status.lifecycle_code or status.lifecycle_received:
+        facts = status._status_facts().get(status.id, NO_STATUS)
+        if origin == "received" or not facts.lifecycle_code or facts.lifecycle_received:
             return
         amounts = {}
         if status.lifecycle_code in AMOUNT_CODES:
@@ -178,9 +180,12 @@ class AccountMove(models.Model):
     def _check_lifecycle_hold(self, hold):
         """Refuse the action ``hold`` (payment, posting, sending) on documents
         whose status holds it."""
+        # Asked at every posting, payment and sending: the statuses' holds
+        # come from the registry's cache.
+        facts = self.env["invoice.workflow.status"]._status_facts()
         for move in self:
             status = move.workflow_status_id
-            if not status or not status[hold]:
+            if not getattr(facts.get(status.id, NO_STATUS), hold):
                 continue
             names = {"document": move.display_name, "status": status.display_name}
             if hold == "hold_payment":

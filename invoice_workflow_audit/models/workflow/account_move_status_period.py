@@ -21,58 +21,51 @@ class AccountMove(models.Model):
         moves = self.filtered(lambda move: isinstance(move.id, int))
         if not moves:
             return
-        cr = self.env.cr
         now = fields.Datetime.now()
-        dates = {move.id: move.workflow_status_date or now for move in moves}
-        entered = SQL(", ").join(SQL("(%s, %s::timestamp)", move_id, date) for move_id, date in dates.items())
+        entered = SQL(", ").join(
+            SQL(
+                "(%s, %s, %s::int, %s::timestamp)",
+                move.id,
+                move.company_id.id,
+                move.workflow_status_id.id or None,
+                move.workflow_status_date or now,
+            )
+            for move in moves
+        )
+        # One statement, however many documents: closing the open stays and
+        # opening the new ones run at every posting, payment and cancellation.
         # A status entered and left within the same second is no stay (a
         # payment marks the invoice Paid, then the lifecycle Encaissée): it
-        # is dropped; the stay before is closed.
-        cr.execute(
+        # is dropped; the stay before is closed. The CTEs see the table as it
+        # was before the statement: the rows inserted are not closed again.
+        self.env.cr.execute(
             SQL(
                 """
-                WITH entered(move_id, date_start) AS (VALUES %(entered)s),
+                WITH entered(move_id, company_id, status_id, date_start) AS (VALUES %(entered)s),
                 dropped AS (
                     DELETE FROM invoice_workflow_status_period period
                      USING entered
                      WHERE period.move_id = entered.move_id AND period.date_end IS NULL
                        AND period.date_start >= entered.date_start
+                ),
+                closed AS (
+                    UPDATE invoice_workflow_status_period period
+                       SET date_end = entered.date_start, write_uid = %(uid)s,
+                           write_date = NOW() AT TIME ZONE 'UTC'
+                      FROM entered
+                     WHERE period.move_id = entered.move_id AND period.date_end IS NULL
+                       AND period.date_start < entered.date_start
                 )
-                UPDATE invoice_workflow_status_period period
-                   SET date_end = entered.date_start, write_uid = %(uid)s,
-                       write_date = NOW() AT TIME ZONE 'UTC'
+                INSERT INTO invoice_workflow_status_period
+                       (move_id, company_id, status_id, user_id, date_start,
+                        create_uid, create_date, write_uid, write_date)
+                SELECT move_id, company_id, status_id, %(uid)s, date_start,
+                       %(uid)s, NOW() AT TIME ZONE 'UTC', %(uid)s, NOW() AT TIME ZONE 'UTC'
                   FROM entered
-                 WHERE period.move_id = entered.move_id AND period.date_end IS NULL
-                   AND period.date_start < entered.date_start
+                 WHERE status_id IS NOT NULL
                 """,
                 entered=entered,
                 uid=self.env.uid,
             )
         )
-        rows = [
-            SQL(
-                "(%s, %s, %s, %s, %s, %s, NOW() AT TIME ZONE 'UTC', %s, NOW() AT TIME ZONE 'UTC')",
-                move.id,
-                move.company_id.id,
-                move.workflow_status_id.id,
-                self.env.uid,
-                dates[move.id],
-                self.env.uid,
-                self.env.uid,
-            )
-            for move in moves
-            if move.workflow_status_id
-        ]
-        if rows:
-            cr.execute(
-                SQL(
-                    """
-                    INSERT INTO invoice_workflow_status_period
-                           (move_id, company_id, status_id, user_id, date_start,
-                            create_uid, create_date, write_uid, write_date)
-                    VALUES %s
-                    """,
-                    SQL(", ").join(rows),
-                )
-            )
         self.env["invoice.workflow.status.period"].invalidate_model()

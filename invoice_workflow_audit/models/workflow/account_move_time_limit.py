@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .invoice_workflow_status import NO_STATUS
+
 
 class AccountMove(models.Model):
     """The time limits of the statuses: when the current status expires, the
@@ -69,8 +71,11 @@ class AccountMove(models.Model):
         "workflow_status_date", "workflow_status_id.time_limit_hours", "workflow_status_id.escalation_hours"
     )
     def _compute_workflow_status_deadline(self):
+        # The time limits come from the registry's cache of the statuses: this
+        # runs at every change of status, posting included.
+        facts = self.env["invoice.workflow.status"]._status_facts()
         for move in self:
-            status = move.workflow_status_id
+            status = facts.get(move.workflow_status_id.id, NO_STATUS)
             if status.time_limit_hours and move.workflow_status_date:
                 deadline = move.workflow_status_date + timedelta(hours=status.time_limit_hours)
                 move.workflow_status_deadline = deadline

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from collections import namedtuple
+
 from odoo import api, fields, models, tools
 from odoo.exceptions import UserError, ValidationError
 
@@ -24,6 +26,23 @@ WORKFLOW_RUNNER_GROUPS = (
     "invoice_workflow_audit.group_invoice_workflow_manager",
     "account.group_account_manager",
 )
+# What the documents' computes need of a status (_status_facts).
+StatusFacts = namedtuple(
+    "StatusFacts",
+    [
+        "group",
+        "company_id",
+        "time_limit_hours",
+        "escalation_hours",
+        "hold_payment",
+        "hold_posting",
+        "hold_sending",
+        "lifecycle_code",
+        "lifecycle_received",
+    ],
+)
+NO_STATUS = StatusFacts(False, False, 0.0, 0.0, False, False, False, False, False)
+
 # How many of the users a restricted status hides its documents from are named.
 VISIBILITY_WARNING_NAMES = 5
 
@@ -300,6 +319,36 @@ class InvoiceWorkflowStatus(models.Model):
                     )
                 )
 
+    @api.depends_context("lang")
+    def _compute_display_name(self):
+        # The chatter's tracking and the history name the statuses a document
+        # leaves and enters at every posting and payment: their names come
+        # from the registry's cache, per language. A status not in it (new,
+        # not saved) is named from its own field.
+        names = self._status_names(self.env.lang)
+        for status in self:
+            name = names.get(status.id) if isinstance(status.id, int) else None
+            status.display_name = name if name is not None else status.name
+
+    @api.model
+    @tools.ormcache("lang")
+    def _status_names(self, lang):
+        """{status id: name in ``lang``} of every status (cleared as above)."""
+        statuses = self.sudo().with_context(active_test=False, lang=lang).search([])  # pylint: disable=no-search-all
+        return {status.id: status.name for status in statuses}
+
+    def _check_company_domain(self, companies):
+        # Odoo's company check of the documents (check_company) reads the
+        # status at every creation: statuses whose company the registry's
+        # cache shows allowed need no domain. The others get the standard
+        # one, checked and reported by Odoo.
+        if self and isinstance(companies, models.BaseModel) and companies._name == "res.company":
+            facts = self._status_facts()
+            allowed = {False, *companies.ids}
+            if all(status.id in facts and facts[status.id].company_id in allowed for status in self):
+                return []
+        return super()._check_company_domain(companies)
+
     def _is_available_to_document(self, move):
         """Whether this status applies to ``move``'s side of the lifecycle."""
         self.ensure_one()
@@ -329,8 +378,9 @@ class InvoiceWorkflowStatus(models.Model):
         fnames = sorted(fname for fname in vals if fname in self._fields)
         before = {status.id: {fname: status[fname] for fname in fnames} for status in self}
         result = super().write(vals)
-        if {"group_ids", "active", "company_id"} & vals.keys():
-            self._clear_access_caches()
+        # Every field of a status may change what the caches hold (the
+        # automatic status of a group, the group of each status, the hidden ones).
+        self._clear_access_caches()
         changes = {}
         for status in self:
             old = before[status.id]
@@ -404,6 +454,8 @@ class InvoiceWorkflowStatus(models.Model):
     def _clear_access_caches(self):
         # The record rules on account.move read the statuses hidden from the user
         # (ir.rule._eval_context); their computed domains are cached per user.
+        # The documents' side reads the statuses from the registry's cache too
+        # (_automatic_status_ids, _status_facts, _status_names).
         self.env.registry.clear_cache()
 
     @api.model
@@ -454,18 +506,56 @@ class InvoiceWorkflowStatus(models.Model):
         """The automatic status of ``group`` for ``company``: the company's own,
         else the shared one. Without any (a configuration left half-way), the
         first status of the group that anyone may use."""
-        Status = self.sudo().with_context(active_test=False)
-        domain = [("group", "=", group), ("company_id", "in", [company.id, False]), ("active", "=", True)]
-        automatic = Status.search(
-            [*domain, ("is_automatic", "=", True)], order="company_id, sequence, id", limit=1
+        return self.browse(self._automatic_status_ids(company.id).get(group))
+
+    @api.model
+    @tools.ormcache("company_id")
+    def _automatic_status_ids(self, company_id):
+        """{group: id of the status documents of ``company_id`` enter when
+        their accounting state puts them in that group} (_get_first_status).
+
+        Every posting, payment, cancellation and reset asks for it: it is
+        cached in the registry, cleared whenever a status is created, written
+        or deleted (_clear_access_caches). Not read through the context nor
+        the user's rights: the same answer for everyone."""
+        statuses = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search([("company_id", "in", [company_id, False]), ("active", "=", True)], order="sequence, id")
         )
-        if not automatic:
-            automatic = Status.search(
-                [*domain, ("group_ids", "=", False), ("require_comment", "=", False)],
-                order="sequence, id",
-                limit=1,
+        result = {}
+        for group, _label in STATUS_GROUPS:
+            in_group = statuses.filtered(lambda status, group=group: status.group == group)
+            # The company's own automatic status before the shared one.
+            automatic = sorted(in_group.filtered("is_automatic"), key=lambda status: not status.company_id)
+            fallback = in_group.filtered(lambda status: not status.group_ids and not status.require_comment)
+            status = automatic[0] if automatic else fallback[:1]
+            if status:
+                result[group] = status.id
+        return result
+
+    @api.model
+    @tools.ormcache()
+    def _status_facts(self):
+        """{status id: StatusFacts} of every status, archived included: what
+        the documents' computes need of their status (whether it still
+        matches their accounting state, its time limits), answered without
+        reading the status (cleared as above)."""
+        statuses = self.sudo().with_context(active_test=False).search([])  # pylint: disable=no-search-all
+        return {
+            status.id: StatusFacts(
+                status.group,
+                status.company_id.id,
+                status.time_limit_hours,
+                status.escalation_hours,
+                status.hold_payment,
+                status.hold_posting,
+                status.hold_sending,
+                status.lifecycle_code,
+                status.lifecycle_received,
             )
-        return automatic.with_env(self.env)
+            for status in statuses
+        }
 
     def action_open_moves(self):
         self.ensure_one()
