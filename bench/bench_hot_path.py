@@ -181,7 +181,14 @@ def main():
     import odoo
 
     odoo.tools.config.parse_config(
-        ["--addons-path", f"{args.addon_source},{ODOO_ADDONS}", "--log-level", "warn", "--max-cron-threads", "0"]
+        [
+            "--addons-path",
+            f"{args.addon_source},{ODOO_ADDONS}",
+            "--log-level",
+            "warn",
+            "--max-cron-threads",
+            "0",
+        ]
     )
     log = StatementLog()
     sql_logger = logging.getLogger("odoo.sql_db")
