@@ -180,7 +180,7 @@ class InvoiceActivityLog(models.Model):
     # Who acted, as the list shows it: the page's users named in one
     # statement rather than read through res.users and then res.partner
     # (two statements and their records for every page of the history).
-    user_name = fields.Char(string="User", compute="_compute_user_name")
+    user_name = fields.Char(compute="_compute_user_name")
 
     def init(self):
         # The default list: one company, filtered by action and user, newest
