@@ -87,6 +87,18 @@ class TestKeptFieldsRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
                 }
             ]
         )
+        cls.env["invoice.accountant.export.request"].sudo()._create_protected(
+            [
+                {
+                    "company_id": cls.company.id,
+                    "user_id": cls.users["portal"].id,
+                    "date_from": "2026-01-01",
+                    "date_to": "2026-12-31",
+                    "period_label": "2026",
+                    "file_format": "csv",
+                }
+            ]
+        )
         cls.env["invoice.accountant.deleted.entry"].sudo()._create_protected(
             [{"company_id": cls.company.id, "move_id": 10**6, "name": "KEPT/0001"}]
         )
@@ -199,6 +211,7 @@ class TestKeptFieldsRpc(WorkflowStatusCommon, AccountTestInvoicingHttpCommon):
                 "invoice.accountant.batch",
                 "invoice.accountant.deleted.entry",
                 "invoice.accountant.customer.email",
+                "invoice.accountant.export.request",
                 "invoice.lifecycle.event",
             },
             "a new model of the guard: give it a record in _record",

@@ -25,6 +25,7 @@ RECURRENCE = "invoice.recurrence"
 BATCH = "invoice.accountant.batch"
 DELETED = "invoice.accountant.deleted.entry"
 EMAILED = "invoice.accountant.customer.email"
+EXPORT_REQUEST = "invoice.accountant.export.request"
 REASON = "invoice.lifecycle.reason"
 EVENT = "invoice.lifecycle.event"
 INDEX = "invoice.recurrence.index"
@@ -52,6 +53,7 @@ MODELS = (
     BATCH,
     DELETED,
     EMAILED,
+    EXPORT_REQUEST,
     REASON,
     EVENT,
     INDEX,
@@ -345,6 +347,19 @@ EXPECTED = {
     (EMAILED, "sales_admin"): "----",
     (EMAILED, "sales_rep"): "----",
     (EMAILED, "purchasing"): "----",
+    # Exports in the background: queued by the accountant's portal route and
+    # written by the scheduled action only; accounting managers read them.
+    (EXPORT_REQUEST, "invoice_user"): "----",
+    (EXPORT_REQUEST, "account_manager"): "r---",
+    (EXPORT_REQUEST, "readonly"): "----",
+    (EXPORT_REQUEST, "status_manager"): "----",
+    (EXPORT_REQUEST, "account_owner"): "----",
+    (EXPORT_REQUEST, "portal_accountant"): "----",
+    (EXPORT_REQUEST, "portal_customer"): "----",
+    (EXPORT_REQUEST, "public"): "----",
+    (EXPORT_REQUEST, "sales_admin"): "----",
+    (EXPORT_REQUEST, "sales_rep"): "----",
+    (EXPORT_REQUEST, "purchasing"): "----",
     (INDEX, "invoice_user"): "rcwu",
     (INDEX, "account_manager"): "rcwu",
     (INDEX, "readonly"): "r---",
@@ -396,6 +411,7 @@ REFUSED_TO_SUPERUSER = {
     BATCH: ("create", "write", "unlink"),
     DELETED: ("create", "write", "unlink"),
     EMAILED: ("create", "write", "unlink"),
+    EXPORT_REQUEST: ("create", "write"),
     EVENT: ("create", "write", "unlink"),
 }
 
@@ -417,6 +433,7 @@ READ_FIELDS = {
     BATCH: "checksum",
     DELETED: "name",
     EMAILED: "accountant_id",
+    EXPORT_REQUEST: "state",
     REASON: "code",
     EVENT: "lifecycle_code",
     INDEX: "name",
@@ -521,6 +538,9 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             BATCH: cls.env[BATCH].sudo()._create_protected([cls._create_values(BATCH)]),
             DELETED: cls.env[DELETED].sudo()._create_protected([cls._create_values(DELETED)]),
             EMAILED: cls.env[EMAILED].sudo()._create_protected([cls._create_values(EMAILED)]),
+            EXPORT_REQUEST: cls.env[EXPORT_REQUEST]
+            .sudo()
+            ._create_protected([cls._create_values(EXPORT_REQUEST)]),
             REASON: cls.env[REASON].create({"lifecycle_code": "207", "code": "MATRIX", "name": "Matrix"}),
             EVENT: cls.env[EVENT].sudo()._create_protected([cls._create_values(EVENT)]),
             INDEX: cls.index,
@@ -595,6 +615,14 @@ class TestSecurityMatrix(WorkflowStatusCommon):
                 "checksum": "1" * 64,
             },
             DELETED: {"company_id": cls.company.id, "move_id": 10**6, "name": "Matrix/0001"},
+            EXPORT_REQUEST: {
+                "company_id": cls.company.id,
+                "user_id": cls.users["portal_accountant"].id,
+                "date_from": "2026-01-01",
+                "date_to": "2026-12-31",
+                "period_label": "2026",
+                "file_format": "csv",
+            },
             EMAILED: {
                 "company_id": cls.company.id,
                 "move_id": cls.invoice.id,
@@ -632,6 +660,7 @@ class TestSecurityMatrix(WorkflowStatusCommon):
             BATCH: {"checksum": "0" * 64},
             DELETED: {"name": "Rewritten"},
             EMAILED: {"accountant_id": self.users["invoice_user"].id},
+            EXPORT_REQUEST: {"state": "done"},
             REASON: {"name": "Written by the matrix"},
             EVENT: {"state": "sent"},
             INDEX: {"name": "Renamed by the matrix"},

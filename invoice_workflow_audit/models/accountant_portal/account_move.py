@@ -89,21 +89,36 @@ class AccountMove(models.Model):
         return result
 
     def _accountant_stamp_changed(self):
-        """Stamp the accounting change of these entries, once per transaction.
+        """Stamp the accounting change of these entries, when they are posted
+        or were posted before (a draft never posted is in no batch).
 
-        The ids are gathered and stamped by one UPDATE before the commit
+        An entry whose state is known (in the cache, as after any write or
+        create) gets the stamp as a pending value of its own: written by the
+        UPDATE that writes the change itself, no statement of its own (the
+        stamp is no write(): no write_date, guard or tracking again). The
+        others are gathered and stamped by one UPDATE before the commit
         (``_accountant_flush_stamps``, a precommit hook, as mail's tracking
-        is written): no query per document or per write. Only entries posted
-        now or before are stamped (a draft never posted is in no batch).
+        is written).
         """
-        ids = {move_id for move_id in self.ids if isinstance(move_id, int)}
-        if not ids:
+        moves = self.browse(move_id for move_id in self.ids if isinstance(move_id, int))
+        if not moves:
+            return
+        cache = self.env.cache
+        state, posted_before = self._fields["state"], self._fields["posted_before"]
+        known = moves.filtered(
+            lambda move: cache.contains(move, state) and cache.contains(move, posted_before)
+        )
+        in_books = known.filtered(lambda move: move.state == "posted" or move.posted_before)
+        if in_books:
+            self._fields["accountant_changed_at"].write(in_books, self.env.cr.now())
+        unknown = moves - known
+        if not unknown:
             return
         data = self.env.cr.precommit.data
         if STAMP_KEY not in data:
             data[STAMP_KEY] = set()
             self.env.cr.precommit.add(self.env["account.move"].sudo()._accountant_flush_stamps)
-        data[STAMP_KEY].update(ids)
+        data[STAMP_KEY].update(unknown.ids)
 
     @api.model
     def _accountant_flush_stamps(self):
@@ -125,6 +140,11 @@ class AccountMove(models.Model):
         self.invalidate_model(["accountant_changed_at"])
 
     def write(self, vals):
+        if vals.get("state") == "posted":
+            # Posting writes and flushes its entries inside the write: the
+            # stamp given first goes out with the posting's own UPDATE.
+            posting = self.browse(move_id for move_id in self.ids if isinstance(move_id, int))
+            self._fields["accountant_changed_at"].write(posting, self.env.cr.now())
         result = super().write(vals)
         if ACCOUNTING_MOVE_FIELDS.intersection(vals):
             self._accountant_stamp_changed()
