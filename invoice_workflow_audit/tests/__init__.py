@@ -45,3 +45,4 @@ from . import test_invoice_recurrence_scheduler
 from . import test_print_routes
 from . import test_accountant_portal_partners
 from . import test_hot_path_queries
+from . import test_accountant_changed_stamp_upgrade

@@ -6,7 +6,7 @@ from markupsafe import Markup
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
-from odoo.tools.sql import column_exists
+from odoo.tools.sql import column_exists, table_exists
 
 # "E-mail the customer": at most so many e-mails in so many minutes, per
 # document (any accountant) and per accountant (any document).
@@ -75,18 +75,27 @@ class AccountMove(models.Model):
         return (*super()._protected_fields(), "accountant_processed", "accountant_changed_at")
 
     def _auto_init(self):
-        # On install, the entries already posted start from their last write:
-        # a batch collected before never looks clean by mistake.
         created = not column_exists(self.env.cr, "account_move", "accountant_changed_at")
         result = super()._auto_init()
         if created:
-            self.env.cr.execute(
-                SQL(
-                    """UPDATE account_move SET accountant_changed_at = write_date
-                        WHERE posted_before OR state = 'posted'"""
-                )
-            )
+            self._accountant_stamp_existing_entries()
         return result
+
+    def _accountant_stamp_existing_entries(self):
+        """When the stamp's column is added. On an upgrade from a release
+        without it, the entries written since the first batch was collected
+        start from their last write: a batch collected before never looks
+        clean by mistake. On a first install there is no batch yet, and
+        nothing to stamp: no journal entry is rewritten."""
+        if not table_exists(self.env.cr, "invoice_accountant_batch"):
+            return
+        self.env.cr.execute(
+            SQL(
+                """UPDATE account_move SET accountant_changed_at = write_date
+                    WHERE (posted_before OR state = 'posted')
+                      AND write_date >= (SELECT min(date) FROM invoice_accountant_batch)"""
+            )
+        )
 
     def _accountant_stamp_changed(self):
         """Stamp the accounting change of these entries, when they are posted
