@@ -127,10 +127,18 @@ def filestore(name):
     return config.filestore(name)
 
 
+def key_dir(name):
+    """Where the addon keeps the database's signing key, outside the database."""
+    from odoo.tools import config
+
+    return os.path.join(config["data_dir"], ADDON, name)
+
+
 def drop(name):
     check_name(name)
     _sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     shutil.rmtree(filestore(name), ignore_errors=True)
+    shutil.rmtree(key_dir(name), ignore_errors=True)
 
 
 def install(name, modules, root):
@@ -203,4 +211,7 @@ def clone(source_db, name):
         time.sleep(1)
     if os.path.isdir(filestore(source_db)):
         shutil.copytree(filestore(source_db), filestore(name))
+    # The history's signing key goes with its database (sealing needs it).
+    if os.path.isdir(key_dir(source_db)):
+        shutil.copytree(key_dir(source_db), key_dir(name))
     return name
